@@ -1,0 +1,434 @@
+#!/usr/bin/env bash
+# Generates every CareGuard deployment template in manifests/ from one set of values, so that the
+# host name, the extension ids and the managed settings can never drift apart between formats.
+#
+#   manifests/generate.sh                        # rewrite the committed templates (development id)
+#   manifests/generate.sh --extension-id STORE_ID --out /tmp/careguard-policies
+#                                                # dev id + a store id, written elsewhere
+#
+# Options:
+#   --extension-id ID   a Chromium-family extension id (32 letters a-p). Repeatable. The development
+#                       id hllknhdbcnbafllcikebpiinoenhnenl is always included; pass --no-dev-id to drop it.
+#   --no-dev-id         leave the development id out (a store-only deployment).
+#   --firefox-id ID     the Firefox add-on id (default careguard@careguard.app).
+#   --chrome-update-url URL, --edge-update-url URL, --firefox-install-url URL
+#   --out DIR           where to write (default: the directory this script is in).
+#
+# The committed files are this script's output with the defaults; tests/deploy/check-templates.sh
+# fails if they differ. Edit this script, never the generated files, then run it.
+# ADMX text holds literal $(string.x) references, hence:
+# shellcheck disable=SC2016
+set -euo pipefail
+
+HOST_NAME="app.careguard.host"
+DEV_ID="hllknhdbcnbafllcikebpiinoenhnenl"
+FIREFOX_ID="careguard@careguard.app"
+# Update URLs for force-installation. The Chrome Web Store and Edge Add-ons URLs are the stores'
+# own; CareGuard is not published yet, so until it is, IT hosts the .crx and an update manifest
+# and passes their URL here (see docs/DEPLOY.md, "Before the store listing exists").
+CHROME_UPDATE_URL="https://clients2.google.com/service/update2/crx"
+EDGE_UPDATE_URL="https://edge.microsoft.com/extensionwebstorebase/v1/crx"
+FIREFOX_INSTALL_URL="https://addons.mozilla.org/firefox/downloads/latest/careguard/latest.xpi"
+HOST_PATH_PLACEHOLDER="@CAREGUARD_HOST_PATH@"
+WINDOWS_INSTALL_DIR='C:\Program Files\CareGuard'
+
+# Managed settings (chrome.storage.managed, policy key 3rdparty). Example values: IT edits them in
+# the generated file for its own fleet (or here, and regenerates).
+COVERED_SITES=(facebook.com instagram.com x.com tiktok.com linkedin.com youtube.com reddit.com threads.net)
+REQUIRE_REASON_TO_POST=true
+PACK_UPDATE_URL=""
+SHOW_LEARN_WHY=true
+# severity_overrides is an object rule-id -> info|warn|block|off; empty by default.
+
+out="$(cd "$(dirname "$0")" && pwd)"
+ids=()
+use_dev=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --extension-id) ids+=("${2:?--extension-id needs a value}"); shift 2 ;;
+    --no-dev-id) use_dev=0; shift ;;
+    --firefox-id) FIREFOX_ID="${2:?}"; shift 2 ;;
+    --chrome-update-url) CHROME_UPDATE_URL="${2:?}"; shift 2 ;;
+    --edge-update-url) EDGE_UPDATE_URL="${2:?}"; shift 2 ;;
+    --firefox-install-url) FIREFOX_INSTALL_URL="${2:?}"; shift 2 ;;
+    --out) out="${2:?}"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "generate.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+if [ "$use_dev" = 1 ]; then ids=("$DEV_ID" ${ids[@]+"${ids[@]}"}); fi
+[ "${#ids[@]}" -gt 0 ] || { echo "generate.sh: no extension id" >&2; exit 2; }
+for id in "${ids[@]}"; do
+  [[ "$id" =~ ^[a-p]{32}$ ]] || { echo "generate.sh: '$id' is not a Chromium extension id (32 letters a-p)" >&2; exit 2; }
+done
+# Drop duplicates, keep order.
+uniq_ids=()
+for id in "${ids[@]}"; do
+  case " ${uniq_ids[*]-} " in *" $id "*) ;; *) uniq_ids+=("$id") ;; esac
+done
+ids=("${uniq_ids[@]}")
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+json_str() { # JSON string literal; our values never hold control characters
+  local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"
+}
+xml_esc() { local s=${1//&/&amp;}; s=${s//</&lt;}; s=${s//>/&gt;}; printf '%s' "$s"; }
+reg_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
+# A JSON array of strings, one per line, indented by $1 spaces.
+json_array() {
+  local ind=$1; shift
+  if [ $# -eq 0 ]; then printf '[]'; return; fi
+  local pad; pad=$(printf '%*s' "$ind" '')
+  printf '[\n'
+  local n=$# i=0 v
+  for v in "$@"; do
+    i=$((i + 1)); printf '%s  %s' "$pad" "$(json_str "$v")"
+    [ $i -lt $n ] && printf ','
+    printf '\n'
+  done
+  printf '%s]' "$pad"
+}
+origins=(); for id in "${ids[@]}"; do origins+=("chrome-extension://$id/"); done
+# Deterministic UUID (so regenerating gives the same profile) from a name.
+uuid_for() {
+  local h
+  if command -v sha1sum >/dev/null 2>&1; then h=$(printf '%s' "$1" | sha1sum); else h=$(printf '%s' "$1" | shasum); fi
+  h=${h%% *}; h=$(printf '%s' "$h" | tr 'a-f' 'A-F')
+  printf '%s-%s-5%s-A%s-%s' "${h:0:8}" "${h:8:4}" "${h:13:3}" "${h:17:3}" "${h:20:12}"
+}
+bool_dword() { if [ "$1" = true ]; then printf 'dword:00000001'; else printf 'dword:00000000'; fi; }
+header() { # $1 = comment prefix
+  printf '%s Generated by manifests/generate.sh; edit that script and rerun it, not this file.\n' "$1"
+}
+
+# The managed settings object, as JSON, indented by $1 spaces.
+settings_json() {
+  local pad; pad=$(printf '%*s' "$1" '')
+  printf '{\n'
+  printf '%s  "covered_sites": %s,\n' "$pad" "$(json_array $(($1 + 2)) "${COVERED_SITES[@]}")"
+  printf '%s  "severity_overrides": {},\n' "$pad"
+  printf '%s  "require_reason_to_post": %s,\n' "$pad" "$REQUIRE_REASON_TO_POST"
+  printf '%s  "pack_update_url": %s,\n' "$pad" "$(json_str "$PACK_UPDATE_URL")"
+  printf '%s  "show_learn_why": %s\n' "$pad" "$SHOW_LEARN_WHY"
+  printf '%s}' "$pad"
+}
+
+mkdir -p "$out/host/chrome" "$out/host/firefox" "$out/linux/chrome" "$out/linux/edge" \
+  "$out/windows/admx/en-US" "$out/macos" "$out/firefox"
+
+# ---------------------------------------------------------------------------------------------
+# Host manifests. Chrome family: allowed_origins with the trailing slash, no wildcards. Firefox:
+# allowed_extensions. The file must be named <host name>.json on Linux and macOS. The path is a
+# placeholder: `careguard install` and the installers write the real absolute path.
+{
+  printf '{\n'
+  printf '  "name": "%s",\n' "$HOST_NAME"
+  printf '  "description": "CareGuard: checks posts against your care organisation'"'"'s social media policy",\n'
+  printf '  "path": "%s",\n' "$HOST_PATH_PLACEHOLDER"
+  printf '  "type": "stdio",\n'
+  printf '  "allowed_origins": %s\n' "$(json_array 2 "${origins[@]}")"
+  printf '}\n'
+} >"$out/host/chrome/$HOST_NAME.json"
+{
+  printf '{\n'
+  printf '  "name": "%s",\n' "$HOST_NAME"
+  printf '  "description": "CareGuard: checks posts against your care organisation'"'"'s social media policy",\n'
+  printf '  "path": "%s",\n' "$HOST_PATH_PLACEHOLDER"
+  printf '  "type": "stdio",\n'
+  printf '  "allowed_extensions": %s\n' "$(json_array 2 "$FIREFOX_ID")"
+  printf '}\n'
+} >"$out/host/firefox/$HOST_NAME.json"
+
+# ---------------------------------------------------------------------------------------------
+# Linux JSON policy files. Chrome: /etc/opt/chrome/policies/managed/, Chromium:
+# /etc/chromium/policies/managed/, Edge: /etc/opt/edge/policies/managed/. The browser merges every
+# *.json file in the folder; two files so that the native-messaging lockdown can be left out where
+# the organisation uses other native hosts.
+linux_extension_policy() { # $1 = update url
+  local forcelist=() id n i
+  for id in "${ids[@]}"; do forcelist+=("$id;$1"); done
+  printf '{\n'
+  printf '  "ExtensionInstallForcelist": %s,\n' "$(json_array 2 "${forcelist[@]}")"
+  printf '  "ExtensionSettings": {\n'
+  n=${#ids[@]}; i=0
+  for id in "${ids[@]}"; do
+    i=$((i + 1))
+    printf '    "%s": {\n' "$id"
+    printf '      "installation_mode": "force_installed",\n'
+    printf '      "update_url": %s,\n' "$(json_str "$1")"
+    printf '      "toolbar_pin": "force_pinned"\n'
+    printf '    }'; [ $i -lt "$n" ] && printf ','; printf '\n'
+  done
+  printf '  },\n'
+  printf '  "3rdparty": {\n'
+  printf '    "extensions": {\n'
+  i=0
+  for id in "${ids[@]}"; do
+    i=$((i + 1))
+    printf '      "%s": %s' "$id" "$(settings_json 6)"
+    [ $i -lt "$n" ] && printf ','; printf '\n'
+  done
+  printf '    }\n'
+  printf '  }\n'
+  printf '}\n'
+}
+native_messaging_policy() {
+  printf '{\n'
+  printf '  "NativeMessagingAllowlist": %s,\n' "$(json_array 2 "$HOST_NAME")"
+  printf '  "NativeMessagingBlocklist": %s,\n' "$(json_array 2 "*")"
+  printf '  "NativeMessagingUserLevelHosts": false\n'
+  printf '}\n'
+}
+linux_extension_policy "$CHROME_UPDATE_URL" >"$out/linux/chrome/careguard-extension.json"
+native_messaging_policy >"$out/linux/chrome/careguard-native-messaging.json"
+linux_extension_policy "$EDGE_UPDATE_URL" >"$out/linux/edge/careguard-extension.json"
+native_messaging_policy >"$out/linux/edge/careguard-native-messaging.json"
+
+# ---------------------------------------------------------------------------------------------
+# Firefox policies.json (Linux: /etc/firefox/policies/policies.json; Windows and macOS:
+# <Firefox install dir>/distribution/policies.json). Firefox has no native-messaging policy.
+{
+  printf '{\n'
+  printf '  "policies": {\n'
+  printf '    "ExtensionSettings": {\n'
+  printf '      %s: {\n' "$(json_str "$FIREFOX_ID")"
+  printf '        "installation_mode": "force_installed",\n'
+  printf '        "install_url": %s\n' "$(json_str "$FIREFOX_INSTALL_URL")"
+  printf '      }\n'
+  printf '    },\n'
+  printf '    "3rdparty": {\n'
+  printf '      "Extensions": {\n'
+  printf '        %s: %s\n' "$(json_str "$FIREFOX_ID")" "$(settings_json 8)"
+  printf '      }\n'
+  printf '    }\n'
+  printf '  }\n'
+  printf '}\n'
+} >"$out/firefox/policies.json"
+
+# ---------------------------------------------------------------------------------------------
+# Windows .reg files (policies under HKLM\SOFTWARE\Policies\<vendor>). List policies are keys whose
+# values are named 1, 2, 3...: the browser stops at the first missing number, so merge with any
+# list you already deploy instead of importing over it.
+windows_policy_reg() { # $1 = policy root (e.g. Google\Chrome), $2 = update url
+  local root="HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\$1" id i settings s
+  printf 'Windows Registry Editor Version 5.00\n\n'
+  header ';'
+  printf '; CareGuard: force-install, native-messaging lockdown and managed settings for %s.\n\n' "$1"
+  printf '[%s\\ExtensionInstallForcelist]\n' "$root"
+  i=0; for id in "${ids[@]}"; do i=$((i + 1)); printf '"%d"=%s\n' "$i" "$(reg_str "$id;$2")"; done
+  printf '\n[%s]\n' "$root"
+  settings='{'
+  i=0
+  for id in "${ids[@]}"; do
+    i=$((i + 1)); [ $i -gt 1 ] && settings+=','
+    settings+="\"$id\":{\"installation_mode\":\"force_installed\",\"update_url\":\"$2\",\"toolbar_pin\":\"force_pinned\"}"
+  done
+  settings+='}'
+  printf '"ExtensionSettings"=%s\n' "$(reg_str "$settings")"
+  printf '"NativeMessagingUserLevelHosts"=dword:00000000\n'
+  printf '\n[%s\\NativeMessagingAllowlist]\n"1"=%s\n' "$root" "$(reg_str "$HOST_NAME")"
+  printf '\n[%s\\NativeMessagingBlocklist]\n"1"="*"\n' "$root"
+  for id in "${ids[@]}"; do
+    local p="$root\\3rdparty\\extensions\\$id\\policy"
+    printf '\n; Managed settings (chrome.storage.managed) for extension %s\n' "$id"
+    printf '[%s]\n' "$p"
+    printf '"require_reason_to_post"=%s\n' "$(bool_dword "$REQUIRE_REASON_TO_POST")"
+    printf '"pack_update_url"=%s\n' "$(reg_str "$PACK_UPDATE_URL")"
+    printf '"show_learn_why"=%s\n' "$(bool_dword "$SHOW_LEARN_WHY")"
+    printf '\n[%s\\covered_sites]\n' "$p"
+    i=0; for s in "${COVERED_SITES[@]}"; do i=$((i + 1)); printf '"%d"=%s\n' "$i" "$(reg_str "$s")"; done
+    printf '\n; rule id = info | warn | block | off, for example "pid.nhs-number"="block"\n'
+    printf '[%s\\severity_overrides]\n' "$p"
+  done
+}
+windows_policy_reg 'Google\Chrome' "$CHROME_UPDATE_URL" >"$out/windows/careguard-chrome-policy.reg"
+windows_policy_reg 'Microsoft\Edge' "$EDGE_UPDATE_URL" >"$out/windows/careguard-edge-policy.reg"
+
+# Native host registration (what the MSI and install.ps1 write), for a machine-wide install in the
+# default folder. Default value of each key = absolute path of the host manifest.
+{
+  printf 'Windows Registry Editor Version 5.00\n\n'
+  header ';'
+  printf '; Registers %s for every browser, machine-wide, installed in %s.\n' "$HOST_NAME" "$WINDOWS_INSTALL_DIR"
+  for vendor in 'Google\Chrome' 'Chromium' 'Microsoft\Edge'; do
+    printf '\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\%s\\NativeMessagingHosts\\%s]\n' "$vendor" "$HOST_NAME"
+    printf '@=%s\n' "$(reg_str "$WINDOWS_INSTALL_DIR\\$HOST_NAME.json")"
+  done
+  printf '\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Mozilla\\NativeMessagingHosts\\%s]\n' "$HOST_NAME"
+  printf '@=%s\n' "$(reg_str "$WINDOWS_INSTALL_DIR\\$HOST_NAME.firefox.json")"
+  printf '\n; Brave and Vivaldi on Windows read Google Chrome'"'"'s key (allowed origins %s).\n' "${origins[*]}"
+} >"$out/windows/careguard-native-hosts.reg"
+
+# ---------------------------------------------------------------------------------------------
+# ADMX/ADML: the extension's managed settings for Chrome and Edge (3rdparty key), one category per
+# browser and extension id. Force-install and native-messaging policies are in Google's and
+# Microsoft's own ADMX (chrome.admx, msedge.admx); use those, or the .reg files above.
+admx="$out/windows/admx/careguard.admx"
+adml="$out/windows/admx/en-US/careguard.adml"
+{
+  printf '<?xml version="1.0" encoding="utf-8"?>\n'
+  header '<!--' | sed 's/$/ -->/'
+  printf '<!-- Managed settings of the CareGuard extension (host %s) for Google Chrome and Microsoft Edge. -->\n' "$HOST_NAME"
+  printf '<policyDefinitions xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" revision="1.0" schemaVersion="1.0" xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions">\n'
+  printf '  <policyNamespaces>\n    <target prefix="careguard" namespace="App.CareGuard.Policies"/>\n  </policyNamespaces>\n'
+  printf '  <resources minRequiredRevision="1.0"/>\n'
+  printf '  <supportedOn>\n    <definitions>\n      <definition name="SUPPORTED_CAREGUARD" displayName="$(string.SUPPORTED_CAREGUARD)"/>\n    </definitions>\n  </supportedOn>\n'
+  printf '  <categories>\n    <category name="CareGuard" displayName="$(string.CareGuard)"/>\n'
+  for b in Chrome Edge; do
+    for id in "${ids[@]}"; do
+      printf '    <category name="CareGuard_%s_%s" displayName="$(string.CareGuard_%s_%s)">\n      <parentCategory ref="CareGuard"/>\n    </category>\n' "$b" "$id" "$b" "$id"
+    done
+  done
+  printf '  </categories>\n  <policies>\n'
+  for b in Chrome Edge; do
+    if [ "$b" = Chrome ]; then root='Software\Policies\Google\Chrome'; else root='Software\Policies\Microsoft\Edge'; fi
+    for id in "${ids[@]}"; do
+      key="$root\\3rdparty\\extensions\\$id\\policy"
+      cat="CareGuard_${b}_$id"
+      pfx="${b}_$id"
+      printf '    <policy name="%s_covered_sites" class="Machine" displayName="$(string.covered_sites)" explainText="$(string.covered_sites_Explain)" presentation="$(presentation.covered_sites)" key="%s\\covered_sites">\n' "$pfx" "$key"
+      printf '      <parentCategory ref="%s"/>\n      <supportedOn ref="SUPPORTED_CAREGUARD"/>\n' "$cat"
+      printf '      <elements>\n        <list id="covered_sites_list" valuePrefix=""/>\n      </elements>\n    </policy>\n'
+      printf '    <policy name="%s_severity_overrides" class="Machine" displayName="$(string.severity_overrides)" explainText="$(string.severity_overrides_Explain)" presentation="$(presentation.severity_overrides)" key="%s\\severity_overrides">\n' "$pfx" "$key"
+      printf '      <parentCategory ref="%s"/>\n      <supportedOn ref="SUPPORTED_CAREGUARD"/>\n' "$cat"
+      printf '      <elements>\n        <list id="severity_overrides_list" explicitValue="true"/>\n      </elements>\n    </policy>\n'
+      for flag in require_reason_to_post show_learn_why; do
+        printf '    <policy name="%s_%s" class="Machine" displayName="$(string.%s)" explainText="$(string.%s_Explain)" key="%s" valueName="%s">\n' "$pfx" "$flag" "$flag" "$flag" "$key" "$flag"
+        printf '      <parentCategory ref="%s"/>\n      <supportedOn ref="SUPPORTED_CAREGUARD"/>\n' "$cat"
+        printf '      <enabledValue>\n        <decimal value="1"/>\n      </enabledValue>\n      <disabledValue>\n        <decimal value="0"/>\n      </disabledValue>\n    </policy>\n'
+      done
+      printf '    <policy name="%s_pack_update_url" class="Machine" displayName="$(string.pack_update_url)" explainText="$(string.pack_update_url_Explain)" presentation="$(presentation.pack_update_url)" key="%s">\n' "$pfx" "$key"
+      printf '      <parentCategory ref="%s"/>\n      <supportedOn ref="SUPPORTED_CAREGUARD"/>\n' "$cat"
+      printf '      <elements>\n        <text id="pack_update_url" valueName="pack_update_url" required="true" maxLength="2048"/>\n      </elements>\n    </policy>\n'
+    done
+  done
+  printf '  </policies>\n</policyDefinitions>\n'
+} >"$admx"
+{
+  printf '<?xml version="1.0" encoding="utf-8"?>\n'
+  header '<!--' | sed 's/$/ -->/'
+  printf '<policyDefinitionResources xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" revision="1.0" schemaVersion="1.0" xmlns="http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions">\n'
+  printf '  <displayName>CareGuard</displayName>\n  <description>Managed settings of the CareGuard browser extension (native host %s)</description>\n' "$HOST_NAME"
+  printf '  <resources>\n    <stringTable>\n'
+  printf '      <string id="SUPPORTED_CAREGUARD">Google Chrome or Microsoft Edge with the CareGuard extension</string>\n'
+  printf '      <string id="CareGuard">CareGuard</string>\n'
+  for b in Chrome Edge; do
+    if [ "$b" = Chrome ]; then bn='Google Chrome'; else bn='Microsoft Edge'; fi
+    for id in "${ids[@]}"; do
+      printf '      <string id="CareGuard_%s_%s">%s (extension %s)</string>\n' "$b" "$id" "$bn" "$id"
+    done
+  done
+  cat <<'EOS'
+      <string id="covered_sites">Sites CareGuard checks</string>
+      <string id="covered_sites_Explain">Host names (for example facebook.com) where CareGuard checks what staff type before they post. Subdomains are included.</string>
+      <string id="severity_overrides">Change the severity of a rule</string>
+      <string id="severity_overrides_Explain">Value name: a rule id (for example pid.nhs-number). Value: info, warn, block or off.</string>
+      <string id="require_reason_to_post">Ask for a reason before posting past a warning</string>
+      <string id="require_reason_to_post_Explain">If enabled, staff must give a reason to post after CareGuard warns them. The reason is recorded in the audit log without the post text.</string>
+      <string id="pack_update_url">Organisation pack URL</string>
+      <string id="pack_update_url_Explain">HTTPS address of your organisation's signed CareGuard pack. Leave unset to use the base pack only.</string>
+      <string id="show_learn_why">Show "Learn why" on warnings</string>
+      <string id="show_learn_why_Explain">If enabled, each warning offers the policy clause and training text behind it.</string>
+    </stringTable>
+    <presentationTable>
+      <presentation id="covered_sites">
+        <listBox refId="covered_sites_list">Sites</listBox>
+      </presentation>
+      <presentation id="severity_overrides">
+        <listBox refId="severity_overrides_list">Rule id and severity</listBox>
+      </presentation>
+      <presentation id="pack_update_url">
+        <textBox refId="pack_update_url">
+          <label>URL</label>
+        </textBox>
+      </presentation>
+    </presentationTable>
+  </resources>
+</policyDefinitionResources>
+EOS
+} >"$adml"
+
+# ---------------------------------------------------------------------------------------------
+# macOS configuration profile (Jamf: Configuration Profiles > Upload). Chrome reads mandatory
+# policies from the com.google.Chrome domain and an extension's managed settings from
+# com.google.Chrome.extensions.<id>; Edge likewise under com.microsoft.Edge; Firefox from
+# org.mozilla.firefox (EnterprisePoliciesEnabled).
+plist_bool() { if [ "$1" = true ]; then printf '<true/>'; else printf '<false/>'; fi; }
+plist_settings() { # indented 6 spaces, keys of the settings object
+  local s
+  printf '      <key>covered_sites</key>\n      <array>\n'
+  for s in "${COVERED_SITES[@]}"; do printf '        <string>%s</string>\n' "$(xml_esc "$s")"; done
+  printf '      </array>\n'
+  printf '      <key>severity_overrides</key>\n      <dict/>\n'
+  printf '      <key>require_reason_to_post</key>\n      %s\n' "$(plist_bool "$REQUIRE_REASON_TO_POST")"
+  printf '      <key>pack_update_url</key>\n      <string>%s</string>\n' "$(xml_esc "$PACK_UPDATE_URL")"
+  printf '      <key>show_learn_why</key>\n      %s\n' "$(plist_bool "$SHOW_LEARN_WHY")"
+}
+payload_meta() { # $1 type, $2 identifier, $3 display name
+  printf '      <key>PayloadType</key>\n      <string>%s</string>\n' "$1"
+  printf '      <key>PayloadIdentifier</key>\n      <string>%s</string>\n' "$2"
+  printf '      <key>PayloadUUID</key>\n      <string>%s</string>\n' "$(uuid_for "$2")"
+  printf '      <key>PayloadVersion</key>\n      <integer>1</integer>\n'
+  printf '      <key>PayloadDisplayName</key>\n      <string>%s</string>\n' "$(xml_esc "$3")"
+  printf '      <key>PayloadEnabled</key>\n      <true/>\n'
+}
+browser_payload() { # $1 domain, $2 display, $3 update url
+  local id
+  printf '    <dict>\n'
+  payload_meta "$1" "app.careguard.profile.$1" "CareGuard: $2 extension and native messaging"
+  printf '      <key>ExtensionInstallForcelist</key>\n      <array>\n'
+  for id in "${ids[@]}"; do printf '        <string>%s</string>\n' "$(xml_esc "$id;$3")"; done
+  printf '      </array>\n'
+  printf '      <key>ExtensionSettings</key>\n      <dict>\n'
+  for id in "${ids[@]}"; do
+    printf '        <key>%s</key>\n        <dict>\n' "$id"
+    printf '          <key>installation_mode</key>\n          <string>force_installed</string>\n'
+    printf '          <key>update_url</key>\n          <string>%s</string>\n' "$(xml_esc "$3")"
+    printf '          <key>toolbar_pin</key>\n          <string>force_pinned</string>\n'
+    printf '        </dict>\n'
+  done
+  printf '      </dict>\n'
+  printf '      <key>NativeMessagingAllowlist</key>\n      <array>\n        <string>%s</string>\n      </array>\n' "$HOST_NAME"
+  printf '      <key>NativeMessagingBlocklist</key>\n      <array>\n        <string>*</string>\n      </array>\n'
+  printf '      <key>NativeMessagingUserLevelHosts</key>\n      <false/>\n'
+  printf '    </dict>\n'
+  for id in "${ids[@]}"; do
+    printf '    <dict>\n'
+    payload_meta "$1.extensions.$id" "app.careguard.profile.$1.extensions.$id" "CareGuard: $2 managed settings ($id)"
+    plist_settings
+    printf '    </dict>\n'
+  done
+}
+{
+  printf '<?xml version="1.0" encoding="UTF-8"?>\n'
+  printf '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n'
+  header '<!--' | sed 's/$/ -->/'
+  printf '<!-- CareGuard for Chrome, Edge and Firefox: force-install, lock native messaging to %s, managed settings. -->\n' "$HOST_NAME"
+  printf '<plist version="1.0">\n<dict>\n  <key>PayloadContent</key>\n  <array>\n'
+  browser_payload com.google.Chrome 'Google Chrome' "$CHROME_UPDATE_URL"
+  browser_payload com.microsoft.Edge 'Microsoft Edge' "$EDGE_UPDATE_URL"
+  printf '    <dict>\n'
+  payload_meta org.mozilla.firefox app.careguard.profile.org.mozilla.firefox 'CareGuard: Firefox add-on and managed settings'
+  printf '      <key>EnterprisePoliciesEnabled</key>\n      <true/>\n'
+  printf '      <key>ExtensionSettings</key>\n      <dict>\n        <key>%s</key>\n        <dict>\n' "$(xml_esc "$FIREFOX_ID")"
+  printf '          <key>installation_mode</key>\n          <string>force_installed</string>\n'
+  printf '          <key>install_url</key>\n          <string>%s</string>\n' "$(xml_esc "$FIREFOX_INSTALL_URL")"
+  printf '        </dict>\n      </dict>\n'
+  printf '      <key>3rdparty</key>\n      <dict>\n        <key>Extensions</key>\n        <dict>\n          <key>%s</key>\n          <dict>\n' "$(xml_esc "$FIREFOX_ID")"
+  plist_settings | sed 's/^/      /'
+  printf '          </dict>\n        </dict>\n      </dict>\n'
+  printf '    </dict>\n'
+  printf '  </array>\n'
+  printf '  <key>PayloadDisplayName</key>\n  <string>CareGuard</string>\n'
+  printf '  <key>PayloadDescription</key>\n  <string>Installs the CareGuard extension, allows only the %s native host and sets CareGuard'"'"'s managed settings.</string>\n' "$HOST_NAME"
+  printf '  <key>PayloadIdentifier</key>\n  <string>app.careguard.profile</string>\n'
+  printf '  <key>PayloadOrganization</key>\n  <string>CareGuard</string>\n'
+  printf '  <key>PayloadScope</key>\n  <string>System</string>\n'
+  printf '  <key>PayloadType</key>\n  <string>Configuration</string>\n'
+  printf '  <key>PayloadUUID</key>\n  <string>%s</string>\n' "$(uuid_for "app.careguard.profile ${ids[*]}")"
+  printf '  <key>PayloadVersion</key>\n  <integer>1</integer>\n'
+  printf '</dict>\n</plist>\n'
+} >"$out/macos/app.careguard.mobileconfig"
+
+echo "generate.sh: wrote templates for ${ids[*]} and $FIREFOX_ID to $out" >&2
