@@ -251,13 +251,14 @@ windows_policy_reg 'Microsoft\Edge' "$EDGE_UPDATE_URL" >"$out/windows/careguard-
   printf 'Windows Registry Editor Version 5.00\n\n'
   header ';'
   printf '; Registers %s for every browser, machine-wide, installed in %s.\n' "$HOST_NAME" "$WINDOWS_INSTALL_DIR"
-  for vendor in 'Google\Chrome' 'Chromium' 'Microsoft\Edge'; do
+  for vendor in 'Google\Chrome' 'BraveSoftware\Brave-Browser' 'Chromium' 'Microsoft\Edge'; do
     printf '\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\%s\\NativeMessagingHosts\\%s]\n' "$vendor" "$HOST_NAME"
     printf '@=%s\n' "$(reg_str "$WINDOWS_INSTALL_DIR\\$HOST_NAME.json")"
   done
   printf '\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Mozilla\\NativeMessagingHosts\\%s]\n' "$HOST_NAME"
   printf '@=%s\n' "$(reg_str "$WINDOWS_INSTALL_DIR\\$HOST_NAME.firefox.json")"
-  printf '\n; Brave and Vivaldi on Windows read Google Chrome'"'"'s key (allowed origins %s).\n' "${origins[*]}"
+  printf '\n; Vivaldi documents no key of its own (it is expected to use Google Chrome'"'"'s). The Chromium-family manifest allows %s.\n' "${origins[*]}"
+  printf '; 64-bit Windows: the MSI writes the same keys in the 32-bit view (WOW6432Node) as well.\n'
 } >"$out/windows/careguard-native-hosts.reg"
 
 # ---------------------------------------------------------------------------------------------
