@@ -143,9 +143,9 @@ mkdir -p "$out/host/chrome" "$out/host/firefox" "$out/linux/chrome" "$out/linux/
 # ---------------------------------------------------------------------------------------------
 # Linux JSON policy files. Chrome: /etc/opt/chrome/policies/managed/, Chromium:
 # /etc/chromium/policies/managed/, Edge: /etc/opt/edge/policies/managed/. The browser merges every
-# *.json file in the folder; two files so that the native-messaging lockdown can be left out where
-# the organisation uses other native hosts.
-linux_extension_policy() { # $1 = update url
+# *.json file in the folder. NativeMessagingBlocklist ["*"] blocks every other native host: where
+# staff need another one (a password manager, say), add its name to NativeMessagingAllowlist.
+linux_policy() { # $1 = update url
   local forcelist=() id n i
   for id in "${ids[@]}"; do forcelist+=("$id;$1"); done
   printf '{\n'
@@ -161,6 +161,9 @@ linux_extension_policy() { # $1 = update url
     printf '    }'; [ $i -lt "$n" ] && printf ','; printf '\n'
   done
   printf '  },\n'
+  printf '  "NativeMessagingAllowlist": %s,\n' "$(json_array 2 "$HOST_NAME")"
+  printf '  "NativeMessagingBlocklist": %s,\n' "$(json_array 2 "*")"
+  printf '  "NativeMessagingUserLevelHosts": false,\n'
   printf '  "3rdparty": {\n'
   printf '    "extensions": {\n'
   i=0
@@ -173,17 +176,8 @@ linux_extension_policy() { # $1 = update url
   printf '  }\n'
   printf '}\n'
 }
-native_messaging_policy() {
-  printf '{\n'
-  printf '  "NativeMessagingAllowlist": %s,\n' "$(json_array 2 "$HOST_NAME")"
-  printf '  "NativeMessagingBlocklist": %s,\n' "$(json_array 2 "*")"
-  printf '  "NativeMessagingUserLevelHosts": false\n'
-  printf '}\n'
-}
-linux_extension_policy "$CHROME_UPDATE_URL" >"$out/linux/chrome/careguard-extension.json"
-native_messaging_policy >"$out/linux/chrome/careguard-native-messaging.json"
-linux_extension_policy "$EDGE_UPDATE_URL" >"$out/linux/edge/careguard-extension.json"
-native_messaging_policy >"$out/linux/edge/careguard-native-messaging.json"
+linux_policy "$CHROME_UPDATE_URL" >"$out/linux/chrome/careguard.json"
+linux_policy "$EDGE_UPDATE_URL" >"$out/linux/edge/careguard.json"
 
 # ---------------------------------------------------------------------------------------------
 # Firefox policies.json (Linux: /etc/firefox/policies/policies.json; Windows and macOS:
