@@ -123,9 +123,9 @@ check "macOS profile names the Firefox add-on id too" grep -qF "$FIREFOX_ID" man
 # Every chrome-extension:// origin anywhere in deployment files ends with "/" after a 32-letter id
 # (or a variable or <placeholder> standing for one).
 # (A sentence may end right after an origin: a final "." is not part of it.)
-origins_bad=$(grep -rhoE 'chrome-extension://[^"'"'"' ,;)\\]*' manifests installer docs/DEPLOY.md 2>/dev/null | sed 's/\.$//' |
-  grep -vE '^chrome-extension://([a-p]{32}|\$[A-Za-z_{}]+|<[^>]+>)/$' | sort -u)
-n_origins=$(grep -rhoE 'chrome-extension://[^"'"'"' ,;)\\]*' manifests installer docs/DEPLOY.md 2>/dev/null | wc -l)
+origins_bad=$(grep -rhoE 'chrome-extension://[^"'"'"' ,;)\\`]*' manifests installer docs/DEPLOY.md 2>/dev/null | sed 's/\.$//' |
+  grep -vE '^chrome-extension://([a-p]{32}|\$[A-Za-z_{}]+|<[^>]+>|…)/$' | sort -u)
+n_origins=$(grep -rhoE 'chrome-extension://[^"'"'"' ,;)\\`]*' manifests installer docs/DEPLOY.md 2>/dev/null | wc -l)
 if [ -z "$origins_bad" ] && [ "$n_origins" -gt 0 ]; then
   pass "all $n_origins chrome-extension:// origins have a valid id and the trailing slash"
 else
