@@ -137,7 +137,7 @@ export class HostConnection {
     try {
       const hello = await this.request<HelloReply>(
         { type: 'hello', protocol: PROTOCOL_VERSION, extension_version: this.opts.extensionVersion },
-        this.opts.helloTimeoutMs ?? 5000,
+        this.opts.helloTimeoutMs ?? 10000,
       );
       if (this.port !== port) return; // this port was given up on while the reply was on its way
       if (typeof hello.protocol === 'number' && hello.protocol !== PROTOCOL_VERSION) {

@@ -122,9 +122,26 @@ export class FindingsCard {
     const vh = document.documentElement.clientHeight;
     const h = this.card.offsetHeight || 200;
     const w = this.card.offsetWidth || 380;
-    let top = r.bottom + 8;
-    if (top + h > vh - 8) top = Math.max(8, r.top - h - 8);
-    const left = Math.min(Math.max(8, r.left), Math.max(8, vw - w - 8));
+    // Beside the composer if there is room, else above it: below is where Post buttons live, and
+    // the card must never cover the control the person reaches for next.
+    let top: number;
+    let left: number;
+    if (vw - r.right >= w + 16) {
+      left = r.right + 8;
+      top = Math.min(Math.max(8, r.top), Math.max(8, vh - h - 8));
+    } else if (r.left >= w + 16) {
+      left = r.left - w - 8;
+      top = Math.min(Math.max(8, r.top), Math.max(8, vh - h - 8));
+    } else if (r.top - h - 8 >= 8) {
+      left = Math.min(Math.max(8, r.left), Math.max(8, vw - w - 8));
+      top = r.top - h - 8;
+    } else {
+      // No room around the composer: dock in the corner rather than over the Post button.
+      left = Math.max(8, vw - w - 16);
+      top = Math.max(8, vh - h - 16);
+      const overlaps = left < r.right && left + w > r.left && top < r.bottom && top + h > r.top;
+      if (overlaps) top = Math.min(r.bottom + 8, Math.max(8, vh - h - 8));
+    }
     this.card.style.top = `${top}px`;
     this.card.style.left = `${left}px`;
   }
