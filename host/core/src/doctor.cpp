@@ -418,6 +418,7 @@ HelloResult probe_host(const fs::path& host, const std::vector<std::string>& arg
       }
     }
   }
+  const auto reply_time = Clock::now();
   in_write.reset();  // end of stdin: the host must exit now
 
   int status = 0;
@@ -458,6 +459,7 @@ HelloResult probe_host(const fs::path& host, const std::vector<std::string>& arg
     return result;
   }
   result.reply = nlohmann::json::parse(out.substr(4, reply_length), nullptr, false);
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(reply_time - (deadline - timeout));
   if (result.reply.is_discarded() || !result.reply.is_object()) {
     result.error = "the host's reply is not a JSON object";
     result.reply = nullptr;
@@ -661,6 +663,13 @@ Report run(const Options& options) {
                                                    ? hello.reply["packs"].size()
                                                    : 0),
                                    {}, host));
+      if (hello.elapsed > options.slow_start) {
+        report.checks.push_back(make("host", "host.slow", Severity::Warning,
+                                     fmt::format("the host took {} ms to answer hello; the extension waits that long "
+                                                 "each time the browser starts it",
+                                                 hello.elapsed.count()),
+                                     "the first start compiles the packs; if every start is this slow, check that cache_dir is writable", host));
+      }
       if (hello.reply.contains("pack_errors") && hello.reply["pack_errors"].is_array()) {
         for (const auto& pack_error : hello.reply["pack_errors"]) {
           report.checks.push_back(make("packs", "packs.refused", Severity::Warning,

@@ -46,7 +46,10 @@ struct Options {
   std::string firefox_id;                     // empty: careguard@careguard.app
   ConfigPaths paths;                          // configuration and pack locations
   bool probe_host = true;
-  std::chrono::milliseconds probe_timeout{5000};
+  /// How long the host may take to answer hello (its first start compiles the packs).
+  std::chrono::milliseconds probe_timeout{30000};
+  /// Slower than this is reported as a warning: the extension waits that long for every start.
+  std::chrono::milliseconds slow_start{2000};
 };
 
 /// Options for this machine: the current user's home, default_config_paths().
@@ -62,6 +65,7 @@ struct HelloResult {
   bool ok = false;
   std::string error;       // why not, for people
   nlohmann::json reply;    // the reply frame, when one came
+  std::chrono::milliseconds elapsed{0};  // from start to the reply
 };
 
 /// Starts `host` with `args` (working directory: the host's folder, as Chrome does), sends a
