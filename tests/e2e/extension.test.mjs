@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { coverLocalFixtures, launch, root, startServers, waitForState } from './lib/harness.mjs';
+import { coverLocalFixtures, EXTENSION_ID, launch, root, startServers, waitForState } from './lib/harness.mjs';
 
 const BREACH = 'Lovely visit to Mr Whitcombe today, his NHS no 943 476 5919 is on the fridge';
 const NHS = '943 476 5919';
@@ -226,6 +226,20 @@ describe('with careguard-host installed', () => {
     await page.close();
   });
 
+  it('popup shows the host connected with its version and packs', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`chrome-extension://${EXTENSION_ID}/popup/popup.html`);
+    const status = page.locator('[data-host-status]');
+    await status.waitFor();
+    assert.equal(await status.getAttribute('data-host-status'), 'connected');
+    const text = await page.locator('#app').innerText();
+    assert.match(text, /Protection is on/);
+    assert.match(text, /App version/);
+    assert.match(text, /uk-care-base/);
+    assert.match(text, /127\.0\.0\.1/); // the covered site the test added
+    await page.close();
+  });
+
   it('sends audit events without any of the post text', async () => {
     const page = await facebookPage();
     await typeInto(page, '#post-editor', BREACH);
@@ -257,6 +271,10 @@ describe('without careguard-host', () => {
       await typeInto(page, '#post-editor', CLEAN);
       assert.equal(await page.evaluate(() => window.__lexicalText()), CLEAN);
       assert.equal(await root(page).getAttribute('data-state'), 'off');
+      const popup = await browser.context.newPage();
+      await popup.goto(`chrome-extension://${EXTENSION_ID}/popup/popup.html`);
+      await popup.locator('[data-host-status="off"]').waitFor();
+      assert.match(await popup.locator('#app').innerText(), /Protection is off: contact IT/);
       const status = await browser.sw.evaluate(async () => (await chrome.storage.session.get('host_state')).host_state);
       assert.equal(status.problem, 'not-installed');
     } finally {

@@ -1,7 +1,7 @@
 import { t } from '../shared/i18n';
 import type { ManagedSettings } from '../shared/settings';
 import { normaliseSite } from '../shared/settings';
-import { coverageSection, getState, h, policySection, statusSection } from '../ui/status-view';
+import { coverageSection, getHostStatus, getState, h, policySection, statusSection } from '../ui/status-view';
 
 async function managed(): Promise<ManagedSettings> {
   try {
@@ -53,9 +53,10 @@ function userSitesSection(sites: string[], onChange: (sites: string[]) => void):
 async function render(): Promise<void> {
   const app = document.getElementById('app')!;
   const [state, m] = await Promise.all([getState(), managed()]);
+  const status = state.host.status === 'connected' ? await getHostStatus() : null;
   app.replaceChildren(
     h('h1', {}, t('optionsTitle')),
-    statusSection(state, () => void chrome.runtime.sendMessage({ kind: 'reconnect' }).then(() => setTimeout(render, 800))),
+    statusSection(state, () => void chrome.runtime.sendMessage({ kind: 'reconnect' }).then(() => setTimeout(render, 800)), status),
     policySection(state),
     coverageSection(state),
     userSitesSection(state.settings.userSites, (sites) => void chrome.runtime.sendMessage({ kind: 'setUserSites', sites }).then(() => setTimeout(render, 300))),

@@ -2,7 +2,7 @@
 // two small pages do not need a framework.
 
 import type { StateResponse } from '../shared/messages';
-import type { PackError, PackInfo } from '../shared/protocol';
+import type { PackError, PackInfo, StatusReply } from '../shared/protocol';
 import { t } from '../shared/i18n';
 import { clauseExplanation, clauseTitle, orgName, orgValue } from '../shared/policy-text';
 import { BUILTIN_ADAPTERS } from '../site-adapters/adapter-registry';
@@ -22,7 +22,13 @@ function row(label: string, value: string): HTMLElement {
   return h('div', { class: 'row' }, h('dt', {}, label), h('dd', {}, value));
 }
 
-export function statusSection(state: StateResponse, onRetry: () => void): HTMLElement {
+/** The host's `status` reply: fresher than hello's pack list when packs were reloaded since. */
+export async function getHostStatus(): Promise<StatusReply | null> {
+  const r = (await chrome.runtime.sendMessage({ kind: 'hostStatus' }).catch(() => null)) as StatusReply | null;
+  return r && r.type === 'status' ? r : null;
+}
+
+export function statusSection(state: StateResponse, onRetry: () => void, status: StatusReply | null = null): HTMLElement {
   const host = state.host;
   const on = host.status === 'connected';
   const heading = h('p', { class: `status ${host.status}`, 'data-host-status': host.status, role: 'status' },
@@ -33,8 +39,10 @@ export function statusSection(state: StateResponse, onRetry: () => void): HTMLEl
   if (hello) {
     dl.append(row(t('statusHostVersion'), hello.host_version ?? '?'));
     dl.append(row(t('statusOrganisation'), orgName(hello.org)));
-    dl.append(row(t('statusPacks'), (hello.packs ?? []).map((p: PackInfo) => `${p.id} ${p.version}`).join(', ') || '-'));
-    if (hello.pack_errors?.length) dl.append(row(t('statusPackErrors'), hello.pack_errors.map((e: PackError) => `${e.path ?? ''} ${e.error}`).join('; ')));
+    const packs = status?.packs ?? hello.packs ?? [];
+    const errors = status?.pack_errors ?? hello.pack_errors ?? [];
+    dl.append(row(t('statusPacks'), packs.map((p: PackInfo) => `${p.id} ${p.version}`).join(', ') || '-'));
+    if (errors.length) dl.append(row(t('statusPackErrors'), errors.map((e: PackError) => `${e.path ?? ''} ${e.error}`).join('; ')));
   }
   const out = h('section', { 'aria-labelledby': 'status-h' }, heading, dl);
   if (!on && host.status === 'off') {
