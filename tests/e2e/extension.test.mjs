@@ -246,11 +246,15 @@ describe('with careguard-host installed', () => {
     await waitForState(page, 'block');
     await page.locator('careguard-root [data-careguard-card] [data-rule="pid.nhs-number"] [data-action="report"]').click();
     await page.locator('careguard-root [data-careguard-card] [role="status"]').first().waitFor();
-    await page.waitForTimeout(500);
-    if (existsSync(browser.auditLog)) {
-      const log = readFileSync(browser.auditLog, 'utf8');
-      assert.ok(!log.includes('943') && !log.includes('Whitcombe'), 'audit log holds no post text');
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && !(existsSync(browser.auditLog) && readFileSync(browser.auditLog, 'utf8').includes('concern_reported'))) {
+      await page.waitForTimeout(100);
     }
+    assert.ok(existsSync(browser.auditLog), 'the host wrote an audit log');
+    const log = readFileSync(browser.auditLog, 'utf8');
+    assert.match(log, /concern_reported/);
+    assert.match(log, /pid\.nhs-number/);
+    assert.ok(!log.includes('943') && !log.includes('Whitcombe') && !log.includes('fridge'), 'audit log holds no post text');
     await page.close();
   });
 });

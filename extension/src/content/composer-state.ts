@@ -19,6 +19,8 @@ export class ComposerState {
   readonly dismissed = new Set<string>();
   inFlight: Promise<void> | null = null;
   announced = '';
+  /** Findings already recorded as shown, so each is audited once. */
+  readonly shown = new Set<string>();
 
   constructor(readonly el: Element, readonly spec: ComposerSpec) {}
 

@@ -1,13 +1,11 @@
 // Modal questions asked at the moment of posting or attaching. Focus moves into the dialog, Tab
 // stays inside it, Escape is the safe answer (go back), and focus returns to where it was.
 
-import type { Finding, OrgProfile } from '../shared/protocol';
+import { POST_REASONS, type Finding, type OrgProfile, type PostReason } from '../shared/protocol';
 import { t } from '../shared/i18n';
 import { categoryLabel, safeguardingContact } from '../shared/policy-text';
 import type { CareGuardRoot } from './careguard-root';
 
-export const POST_REASONS = ['consent', 'not_real', 'authorised', 'false_positive'] as const;
-export type PostReason = (typeof POST_REASONS)[number];
 
 export type GuardAnswer = { post: false } | { post: true; reason?: PostReason };
 

@@ -79,6 +79,8 @@ class ContentController {
   private org: OrgProfile | undefined;
   private settings: EffectiveSettings | null = null;
   private readonly site = location.hostname.replace(/^www\./, '');
+  /** The host accepts a bare lower-case host name as the audit site. */
+  private readonly auditSite = this.site.toLowerCase().replace(/[^a-z0-9.-]/g, '');
   /** One guarded event may pass: the one we re-issue after the person said yes. */
   private bypass = false;
   private readonly bypassFiles = new WeakSet<object>();
@@ -296,6 +298,13 @@ class ContentController {
       if (hadBefore) this.root?.announce(t('announceClear'));
       return;
     }
+    for (const f of visible) {
+      const k = `${f.rule}@${f.start}`;
+      if (!c.shown.has(k)) {
+        c.shown.add(k);
+        this.audit(f, 'shown');
+      }
+    }
     const summary = [...new Set(visible.map((f) => categoryLabel(f.category)))].join(', ');
     this.root?.announce(t('announceFindings', visible.length, summary));
   }
@@ -327,7 +336,7 @@ class ContentController {
   // ---- actions on findings ------------------------------------------------------------------
 
   private audit(f: { rule: string; category: string; severity: string }, action: AuditAction, reason?: string): void {
-    void send({ kind: 'audit', event: { rule: f.rule, category: f.category, severity: f.severity, site: this.site, action, ...(reason ? { reason } : {}) } });
+    void send({ kind: 'audit', event: { rule: f.rule, category: f.category, severity: f.severity, site: this.auditSite, action, ...(reason ? { reason } : {}) } });
   }
 
   private onFindingAction(f: Finding, action: FindingAction): void {
@@ -339,12 +348,12 @@ class ContentController {
       return;
     }
     if (action === 'report') {
-      this.audit(f, 'reported_concern');
+      this.audit(f, 'concern_reported');
       return;
     }
     c.dismiss(f);
     c.refreshStatus();
-    this.audit(f, action === 'dismiss' ? 'dismissed' : 'marked_fine');
+    this.audit(f, action === 'dismiss' ? 'dismissed' : 'reported_fine');
     this.render(c);
     if (action === 'fine') this.root?.announce(t('markedFineThanks'));
     if (c.visible().length === 0) this.returnToComposer();
@@ -527,11 +536,11 @@ class ContentController {
     const held = decision === 'block' ? c.visible().filter((f) => f.severity === 'block') : [...c.visible().filter((f) => f.severity !== 'info'), ...c.dismissedFindings().filter((f) => f.severity === 'block')];
     const answer = await askBeforePosting(root, { decision, findings: held, org: this.org, requireReason: this.settings?.requireReasonToPost ?? false });
     if (!answer.post) {
-      if (decision === 'block') for (const f of held) this.audit(f, 'post_blocked');
+      if (decision === 'block') for (const f of held) this.audit(f, 'blocked');
       (c.el as HTMLElement).focus({ preventScroll: true });
       return;
     }
-    for (const f of held) this.audit(f, 'posted_after_warning', answer.reason);
+    for (const f of held) this.audit(f, 'posted_anyway', answer.reason);
     this.resume(resume);
   }
 
@@ -586,10 +595,9 @@ class ContentController {
     if (!root) return true;
     const jpegs = files.filter((f) => /jpe?g$/i.test(f.type) || /\.jpe?g$/i.test(f.name));
     const gps = (await Promise.all(jpegs.map((f) => fileHasGps(f).catch(() => false)))).some(Boolean);
-    const event = { rule: 'attachment.consent', category: 'service-user', severity: gps ? 'warn' : 'info' };
-    if (gps) this.audit({ ...event, rule: 'attachment.gps' }, 'attachment_location_warning');
+    const event = { rule: gps ? 'attachment.gps' : 'attachment.consent', category: 'service-user', severity: gps ? 'warn' : 'info' };
     const ok = await askAttachmentConsent(root, { gps });
-    this.audit(event, ok ? 'attachment_consent_confirmed' : 'attachment_cancelled');
+    this.audit(event, ok ? 'attachment_confirmed' : 'attachment_cancelled');
     return ok;
   }
 }

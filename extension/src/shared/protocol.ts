@@ -124,13 +124,20 @@ export interface AuditEvent {
   reason?: string;
 }
 
-export type AuditAction =
-  | 'edited'
-  | 'dismissed'
-  | 'marked_fine'
-  | 'reported_concern'
-  | 'post_blocked'
-  | 'posted_after_warning'
-  | 'attachment_consent_confirmed'
-  | 'attachment_cancelled'
-  | 'attachment_location_warning';
+/** The host's audit vocabulary (host/core/src/audit_log.cpp); it refuses any other action. */
+export const AUDIT_ACTIONS = [
+  'shown',
+  'edited',
+  'dismissed',
+  'reported_fine',
+  'concern_reported',
+  'blocked',
+  'posted_anyway',
+  'attachment_confirmed',
+  'attachment_cancelled',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Reason categories for posting past a warning; never free text. */
+export const POST_REASONS = ['consent_given', 'not_about_a_client', 'public_information', 'false_alarm', 'other'] as const;
+export type PostReason = (typeof POST_REASONS)[number];
