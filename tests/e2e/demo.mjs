@@ -1,7 +1,7 @@
 // Opens the demo composer in Chromium with the extension and the real host. Headed when there is
 // a display; otherwise headless, typing an example breach and saving a screenshot of the warning.
 
-import { coverLocalFixtures, launch, startServers, waitForState } from './lib/harness.mjs';
+import { coverLocalFixtures, launch, startServers, waitForHost, waitForState } from './lib/harness.mjs';
 
 const screenshot = process.argv[2] ?? 'demo-warning.png';
 const headed = !!process.env.DISPLAY || !!process.env.WAYLAND_DISPLAY;
@@ -10,6 +10,8 @@ const EXAMPLE = 'Lovely afternoon with Mrs Pennington, her NHS no 943 476 5919 i
 const servers = await startServers();
 const browser = await launch({ host: 'real', httpsPort: servers.httpsPort, headless: !headed });
 await coverLocalFixtures(browser.sw);
+console.log('waiting for careguard-host (the first start compiles the rules)…');
+await waitForHost(browser.sw).catch((e) => console.error(String(e)));
 const page = await browser.context.newPage();
 await page.goto(`${servers.httpUrl}/demo.html`);
 await page.locator('careguard-root').waitFor({ state: 'attached' });

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { coverLocalFixtures, EXTENSION_ID, launch, root, startServers, waitForState } from './lib/harness.mjs';
+import { coverLocalFixtures, EXTENSION_ID, launch, root, startServers, waitForHost, waitForState } from './lib/harness.mjs';
 
 const BREACH = 'Lovely visit to Mr Whitcombe today, his NHS no 943 476 5919 is on the fridge';
 const NHS = '943 476 5919';
@@ -36,6 +36,7 @@ describe('with careguard-host installed', () => {
   before(async () => {
     browser = await launch({ host: 'real', httpsPort: servers.httpsPort });
     await coverLocalFixtures(browser.sw);
+    await waitForHost(browser.sw);
   });
   after(async () => {
     await browser?.close();

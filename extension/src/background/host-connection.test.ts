@@ -76,8 +76,10 @@ describe('HostConnection', () => {
 
   it('matches replies to requests by id, whatever their order', async () => {
     const port = connect();
+    await flush();
     const a = conn.request({ type: 'scan', text: 'one' }, 1000);
     const b = conn.request({ type: 'scan', text: 'two' }, 1000);
+    await flush();
     const [sa, sb] = port.sent.slice(1);
     port.reply({ type: 'result', id: sb.id, findings: [{ rule: 'b' }] });
     port.reply({ type: 'result', id: sa.id, findings: [{ rule: 'a' }] });
@@ -87,7 +89,9 @@ describe('HostConnection', () => {
 
   it('turns host error frames into HostRequestError', async () => {
     const port = connect();
+    await flush();
     const a = conn.request({ type: 'scan', text: 'x' }, 1000);
+    await flush();
     port.reply({ type: 'error', id: port.sent[1].id, code: 7, name: 'text_too_large', message: 'too big' });
     await expect(a).rejects.toBeInstanceOf(HostRequestError);
   });
@@ -151,6 +155,30 @@ describe('HostConnection', () => {
     await flush();
     expect(conn.getState()).toMatchObject({ status: 'off', problem: 'caller-not-allowed' });
     expect(port.disconnected).toBe(true);
+  });
+
+  it('holds other requests until hello is answered, so a slow first start is not killed', async () => {
+    conn.ensureConnected();
+    const port = ports[0];
+    const audit = conn.request({ type: 'audit', event: {} }, 1000);
+    await flush();
+    expect(port.sent.map((m) => m.type)).toEqual(['hello']);
+    vi.advanceTimersByTime(30_000); // a cold rule-database compile
+    expect(conn.getState().status).toBe('connecting');
+    port.reply({ ...HELLO, id: port.sent[0].id });
+    await flush();
+    expect(port.sent.map((m) => m.type)).toEqual(['hello', 'audit']);
+    port.reply({ type: 'ok', id: port.sent[1].id });
+    await expect(audit).resolves.toMatchObject({ type: 'ok' });
+  });
+
+  it('gives up on a host that never answers hello, after the long hello timeout', async () => {
+    conn.ensureConnected();
+    const audit = conn.request({ type: 'audit', event: {} }, 1000).catch((e) => e);
+    vi.advanceTimersByTime(120_000);
+    await flush();
+    expect(conn.getState()).toMatchObject({ status: 'off', problem: 'unresponsive' });
+    expect(await audit).toBeInstanceOf(HostUnavailableError);
   });
 
   it('refuses a host speaking another protocol version', async () => {

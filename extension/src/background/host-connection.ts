@@ -27,6 +27,12 @@ export interface HostState {
   retryAt?: number;
 }
 
+/**
+ * Long, because a first start compiles the rule database before answering (over 20 s seen on a
+ * busy two-core machine). A host that is merely slow must not be killed and restarted from zero.
+ */
+export const DEFAULT_HELLO_TIMEOUT_MS = 120_000;
+
 export class HostRequestError extends Error {
   constructor(readonly reply: ErrorReply) {
     super(`${reply.name} (${reply.code})${reply.message ? `: ${reply.message}` : ''}`);
@@ -88,6 +94,10 @@ export class HostConnection {
 
   async request<T extends HostReply>(message: Record<string, unknown>, timeoutMs: number): Promise<T> {
     this.ensureConnected();
+    // The host answers hello only once its rule database is compiled, which takes seconds on a
+    // cold cache. A short request sent meanwhile would time out and get a healthy host killed
+    // mid-compile, so everything but hello waits for the hello reply first.
+    if (message.type !== 'hello' && this.state.status === 'connecting') await this.whenReady();
     const port = this.port;
     if (!port) throw new HostUnavailableError(this.state.problem ?? 'exited');
     const { id, promise } = this.queue.add<HostReply>(String(message.type), timeoutMs);
@@ -99,6 +109,20 @@ export class HostConnection {
     const reply = await promise;
     if (reply.type === 'error') throw new HostRequestError(reply);
     return reply as T;
+  }
+
+  /** Resolves once connected; rejects if the connection attempt ends off instead. */
+  whenReady(): Promise<void> {
+    if (this.state.status === 'connected') return Promise.resolve();
+    if (this.state.status === 'off') return Promise.reject(new HostUnavailableError(this.state.problem ?? 'exited'));
+    return new Promise((resolve, reject) => {
+      const off = this.onStateChange((s) => {
+        if (s.status === 'connecting') return;
+        off();
+        if (s.status === 'connected') resolve();
+        else reject(new HostUnavailableError(s.problem ?? 'exited'));
+      });
+    });
   }
 
   disconnect(): void {
@@ -137,7 +161,7 @@ export class HostConnection {
     try {
       const hello = await this.request<HelloReply>(
         { type: 'hello', protocol: PROTOCOL_VERSION, extension_version: this.opts.extensionVersion },
-        this.opts.helloTimeoutMs ?? 10000,
+        this.opts.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
       );
       if (this.port !== port) return; // this port was given up on while the reply was on its way
       if (typeof hello.protocol === 'number' && hello.protocol !== PROTOCOL_VERSION) {

@@ -11,6 +11,7 @@ export type HostProblem =
   | 'unresponsive'
   | 'caller-not-allowed'
   | 'incompatible'
+  | 'starting'
   | 'unknown';
 
 const PATTERNS: ReadonlyArray<[RegExp, HostProblem]> = [

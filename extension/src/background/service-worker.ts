@@ -91,6 +91,9 @@ async function scan(msg: Extract<ToBackground, { kind: 'scan' }>, sender: chrome
   await settingsReady;
   host.ensureConnected();
   if (host.getState().status === 'off') return { ok: false, why: 'off', host: host.getState() };
+  // Never queue typing behind a host that is still starting: the page says protection is not on
+  // yet, and rescans when the host's hello arrives (broadcast as "connected").
+  if (host.getState().status === 'connecting') return { ok: false, why: 'starting', host: host.getState() };
   const key = `${sender.tab?.id ?? 'x'}:${sender.frameId ?? 0}:${msg.key}`;
   try {
     const reply = await scans.submit(key, { text: msg.text, site: msg.site.slice(0, 256), field: msg.field.slice(0, 256) });

@@ -102,11 +102,11 @@ export class FindingsCard {
     const problem = (state.problem ?? 'unknown').replace(/-/g, '_');
     const retry = el(doc, 'button', { type: 'button' }, t('statusRetry'));
     retry.addEventListener('click', () => this.handlers.onRetry());
+    const starting = problem === 'starting';
     this.pill.replaceChildren(
       el(doc, 'strong', {}, t('stateOffTitle')),
       el(doc, 'p', {}, t(`problem_${problem}`)),
-      el(doc, 'p', {}, t('stateOffContactIt')),
-      retry,
+      ...(starting ? [] : [el(doc, 'p', {}, t('stateOffContactIt')), retry]),
     );
     this.pill.hidden = false;
   }

@@ -149,6 +149,7 @@ class ContentController {
     this.card = null;
   }
 
+  /** Off, or still starting after the scan that found it so: either way nothing is being checked. */
   private hostOff(): boolean {
     return this.host?.status === 'off';
   }
@@ -252,6 +253,9 @@ class ContentController {
         c.apply(text, res.findings);
       } else if (res.why === 'off') {
         this.setHost(res.host);
+        c.status = 'off';
+      } else if (res.why === 'starting') {
+        this.setHost({ ...res.host, status: 'off', problem: 'starting' });
         c.status = 'off';
       } else if (res.why === 'error') {
         console.warn('CareGuard: scan failed', res.message);

@@ -16,6 +16,7 @@ export type ScanResponse =
   | { ok: true; findings: Finding[]; truncated: boolean }
   | { ok: false; why: 'superseded' }
   | { ok: false; why: 'off'; host: HostState }
+  | { ok: false; why: 'starting'; host: HostState }
   | { ok: false; why: 'error'; message: string };
 
 export interface StateResponse {

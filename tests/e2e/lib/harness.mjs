@@ -73,7 +73,10 @@ export async function launch({ host = 'real', httpsPort, headless = true } = {})
   // throwaway folder, never in the real user's.
   const config = join(dir, 'careguard-config.json');
   mkdirSync(join(dir, 'packs'), { recursive: true });
-  writeFileSync(config, JSON.stringify({ pack_dirs: [join(dir, 'packs')], cache_dir: join(dir, 'cache'), audit: { enabled: true, path: join(dir, 'audit.jsonl') } }, null, 2));
+  // The compiled rule database is cached across runs (the host keys it by version and platform):
+  // a cold compile takes tens of seconds on a small machine.
+  const cache = process.env.CAREGUARD_E2E_CACHE ?? join(tmpdir(), 'careguard-e2e-cache');
+  writeFileSync(config, JSON.stringify({ pack_dirs: [join(dir, 'packs')], cache_dir: cache, audit: { enabled: true, path: join(dir, 'audit.jsonl') } }, null, 2));
   const args = [
     ...(headless ? ['--headless=new'] : []),
     '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
@@ -101,6 +104,18 @@ export async function launch({ host = 'real', httpsPort, headless = true } = {})
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Waits for the host's hello (a cold first start compiles the rules before answering). */
+export async function waitForHost(sw, status = 'connected', timeout = 150000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await sw.evaluate(async () => (await chrome.storage.session.get('host_state')).host_state ?? null);
+    if (last?.status === status) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`host did not reach "${status}" in time; last state: ${JSON.stringify(last)}`);
 }
 
 /** Adds 127.0.0.1 to the person's covered sites and waits until its content script is registered. */
