@@ -109,12 +109,17 @@ class ContentController {
   async init(): Promise<void> {
     const state = await send<StateResponse>({ kind: 'getState' });
     if (!state) return;
+    this.host = state.host;
+    if (state.host.hello?.org) this.org = state.host.hello.org;
     await this.loadAdapters(state.settings);
     this.setHost(state.host);
   }
 
   private async loadAdapters(settings: EffectiveSettings): Promise<void> {
     this.settings = settings;
+    // Sources, weakest first: built in, a pack the worker installed, packs the host loaded
+    // (hello.site_adapters), the admin's managed setting.
+    const fromHost = this.host?.hello?.site_adapters ?? [];
     let fromPack: unknown = [];
     let fromAdmin: unknown = [];
     try {
@@ -123,7 +128,12 @@ class ContentController {
     } catch {
       // managed storage is absent in some browsers and in tests
     }
-    const adapters = mergeAdapters(BUILTIN_ADAPTERS, validateAdapterList(fromPack, isSelector), validateAdapterList(fromAdmin, isSelector));
+    const adapters = mergeAdapters(
+      BUILTIN_ADAPTERS,
+      validateAdapterList(fromPack, isSelector),
+      validateAdapterList(fromHost, isSelector),
+      validateAdapterList(fromAdmin, isSelector),
+    );
     this.adapter = adapterForHost(location.hostname, adapters, settings.coveredSites);
     if (this.adapter) this.ensureRoot();
     else this.teardown();
@@ -156,8 +166,10 @@ class ContentController {
 
   private setHost(state: HostState): void {
     const wasOff = this.hostOff();
+    const hadAdapters = JSON.stringify(this.host?.hello?.site_adapters ?? []);
     this.host = state;
     if (state.hello?.org) this.org = state.hello.org;
+    if (this.settings && state.hello && JSON.stringify(state.hello.site_adapters ?? []) !== hadAdapters) void this.loadAdapters(this.settings);
     if (!this.adapter || !this.ensureRoot()) return;
     if (state.status === 'off') this.card?.showOff(state);
     else this.card?.hideOff();

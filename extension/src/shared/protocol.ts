@@ -64,6 +64,8 @@ export interface HelloReply {
   pack_errors?: PackError[];
   org?: OrgProfile;
   limits?: { max_text_bytes?: number; max_findings?: number };
+  /** Site adapters from the org packs the host verified and loaded. */
+  site_adapters?: unknown[];
 }
 
 export interface ResultReply {
