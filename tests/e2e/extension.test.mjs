@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { coverLocalFixtures, EXTENSION_ID, launch, root, startServers, waitForHost, waitForState } from './lib/harness.mjs';
+import { coverLocalFixtures, EXTENSION_ID, hostPids, launch, root, startServers, waitForHost, waitForState } from './lib/harness.mjs';
 
 const BREACH = 'Lovely visit to Mr Whitcombe today, his NHS no 943 476 5919 is on the fridge';
 const NHS = '943 476 5919';
@@ -241,6 +241,36 @@ describe('with careguard-host installed', () => {
     await page.close();
   });
 
+  it('a hung host never holds up typing: the page goes off, then protection comes back', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${servers.httpUrl}/plain.html`);
+    await page.locator('careguard-root').waitFor({ state: 'attached' });
+    // A host the worker gave up on earlier gets up to 2 s from the browser before SIGKILL.
+    const pids = await onlyHost(browser.dir);
+    assert.equal(pids.length, 1, `one long-lived host process for the whole browser: ${JSON.stringify(describePids(pids))}`);
+    process.kill(pids[0], 'SIGSTOP'); // the host stops answering, its pipes stay open
+    try {
+      const started = Date.now();
+      await typeInto(page, '#reply', BREACH);
+      assert.ok(Date.now() - started < 10000, 'typing was not slowed down');
+      assert.equal(await page.inputValue('#reply'), BREACH);
+      await waitForState(page, 'off', 8000);
+      assert.match(await page.locator('careguard-root [data-careguard-off]').innerText(), /not responding/);
+      // The worker closes the port; the browser kills the hung process and a fresh one is started.
+      await waitForState(page, 'block', 30000);
+      const now = await onlyHost(browser.dir);
+      assert.equal(now.length, 1, JSON.stringify(describePids(now)));
+      assert.notEqual(now[0], pids[0], 'a new host process replaced the hung one');
+    } finally {
+      try {
+        process.kill(pids[0], 'SIGCONT');
+      } catch {
+        // already killed by the browser
+      }
+    }
+    await page.close();
+  });
+
   it('sends audit events without any of the post text', async () => {
     const page = await facebookPage();
     await typeInto(page, '#post-editor', BREACH);
@@ -287,6 +317,25 @@ describe('without careguard-host', () => {
     }
   });
 });
+
+async function onlyHost(dir) {
+  for (let i = 0; i < 50; i++) {
+    const pids = hostPids(dir);
+    if (pids.length === 1) return pids;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return hostPids(dir);
+}
+
+function describePids(pids) {
+  return pids.map((p) => {
+    try {
+      return readFileSync(`/proc/${p}/stat`, 'utf8').split(' ').slice(0, 4).join(' ');
+    } catch {
+      return `${p} gone`;
+    }
+  });
+}
 
 /** A tiny JPEG whose EXIF has a GPS IFD with a latitude, built byte by byte. */
 function jpegWithGps() {

@@ -3,7 +3,7 @@
 
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -104,6 +104,25 @@ export async function launch({ host = 'real', httpsPort, headless = true } = {})
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The careguard-host processes this launch's browser started: found by the CAREGUARD_CONFIG path
+ * in their environment, which is unique to the launch, so no other process is ever touched.
+ */
+export function hostPids(launchDir) {
+  const want = `CAREGUARD_CONFIG=${join(launchDir, 'careguard-config.json')}`;
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/exe`) !== realpathSync(HOST_BIN)) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(want)) pids.push(Number(entry));
+    } catch {
+      // the process ended, or is not ours to read
+    }
+  }
+  return pids;
 }
 
 /** Waits for the host's hello (a cold first start compiles the rules before answering). */
