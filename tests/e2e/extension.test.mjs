@@ -88,6 +88,23 @@ describe('with careguard-host installed', () => {
     await page.close();
   });
 
+  it('keyboard: Alt+Shift+G moves to the card, Escape returns to the composer with the caret in place', async () => {
+    const page = await facebookPage();
+    await typeInto(page, '#post-editor', BREACH);
+    await waitForState(page, 'block');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Alt+Shift+KeyG');
+    assert.equal(await page.evaluate(() => document.querySelector('careguard-root').shadowRoot.activeElement?.getAttribute('data-action')), 'edit');
+    // The live region announces the findings to screen readers.
+    await page.waitForFunction(() => /CareGuard: \d+ thing\(s\) to check/.test(document.querySelector('careguard-root').shadowRoot.querySelector('[role="status"][aria-live]').textContent));
+    await page.keyboard.press('Escape');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'post-editor');
+    await page.keyboard.type('#');
+    assert.equal(await page.evaluate(() => window.__lexicalText()), `${BREACH.slice(0, -2)}#${BREACH.slice(-2)}`);
+    await page.close();
+  });
+
   it('Learn why shows the clause text', async () => {
     const page = await facebookPage();
     await typeInto(page, '#post-editor', BREACH);

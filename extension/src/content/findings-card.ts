@@ -84,7 +84,7 @@ export class FindingsCard {
       this.card.hidden = false;
       this.position();
     }
-    this.card.querySelector<HTMLElement>('button')?.focus();
+    (this.card.querySelector<HTMLElement>('.finding button') ?? this.card.querySelector<HTMLElement>('button'))?.focus();
   }
 
   contains(node: Node | null): boolean {
