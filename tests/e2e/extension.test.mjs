@@ -288,6 +288,24 @@ describe('with careguard-host installed', () => {
     await page.close();
   });
 
+  it('survives the service worker being stopped: the next keystroke wakes it and protection resumes', async () => {
+    const page = await facebookPage();
+    const [before] = await onlyHost(browser.dir);
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await cdp.detach();
+    await typeInto(page, '#post-editor', BREACH);
+    await waitForState(page, 'block', 20000);
+    assert.equal(await page.evaluate(() => window.__lexicalText()), BREACH);
+    assert.ok((await highlightTexts(page, 'careguard-block')).includes(NHS));
+    // The old worker's port closed, so its host exited; the woken worker started a new one.
+    const now = await onlyHost(browser.dir);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], before);
+    await page.close();
+  });
+
   it('sends audit events without any of the post text', async () => {
     const page = await facebookPage();
     await typeInto(page, '#post-editor', BREACH);
