@@ -244,6 +244,30 @@ describe('with careguard-host installed', () => {
     await page.close();
   });
 
+  it('asks for consent when a photo is dropped on the composer, and passes the drop on once confirmed', async () => {
+    const page = await facebookPage();
+    const drop = () =>
+      page.evaluate((bytes) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], 'visit.jpg', { type: 'image/jpeg' }));
+        const target = document.querySelector('[role="dialog"]');
+        target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, [...jpegWithGps()]);
+    await drop();
+    const dialog = page.locator('careguard-root [data-careguard-dialog="attachment"]');
+    await dialog.waitFor({ state: 'visible', timeout: 3000 });
+    await dialog.locator('[data-careguard-gps]').waitFor({ state: 'visible' });
+    assert.deepEqual(await page.evaluate(() => window.__drops), [], 'the page has not received the photo yet');
+    await dialog.locator('[data-action="cancel"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.deepEqual(await page.evaluate(() => window.__drops), []);
+    await drop();
+    await dialog.locator('[data-action="consent"]').click();
+    await page.waitForFunction(() => window.__drops.length === 1);
+    assert.deepEqual(await page.evaluate(() => window.__drops), ['visit.jpg']);
+    await page.close();
+  });
+
   it('popup shows the host connected with its version and packs', async () => {
     const page = await browser.context.newPage();
     await page.goto(`chrome-extension://${EXTENSION_ID}/popup/popup.html`);
