@@ -282,6 +282,25 @@ describe('with careguard-host installed', () => {
     await page.close();
   });
 
+  it('options page: status, policy summary, and a person can add a site to check', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`chrome-extension://${EXTENSION_ID}/options/options.html`);
+    await page.locator('[data-host-status="connected"]').waitFor();
+    const text = await page.locator('#app').innerText();
+    assert.match(text, /Your social media policy in short/);
+    assert.match(text, /Policy 7\.2 Confidentiality breaches/);
+    assert.match(text, /Your organisation has not set anything here/);
+    await page.fill('#add-site', 'https://www.forum.example.org/threads/1');
+    await page.click('form button[type="submit"]');
+    const remove = page.getByRole('button', { name: 'Remove forum.example.org' });
+    await remove.waitFor();
+    const sites = await page.evaluate(async () => (await chrome.storage.local.get('user_covered_sites')).user_covered_sites);
+    assert.deepEqual(sites, ['127.0.0.1', 'forum.example.org']);
+    await remove.click();
+    await page.waitForFunction(async () => (await chrome.storage.local.get('user_covered_sites')).user_covered_sites.length === 1);
+    await page.close();
+  });
+
   it('a hung host never holds up typing: the page goes off, then protection comes back', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${servers.httpUrl}/plain.html`);
