@@ -5,6 +5,7 @@
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ICON_SIZES, iconPng } from './icons.mjs';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,6 +20,8 @@ function manifestFor(target) {
   const m = structuredClone(base);
   m.version = pkg.version;
   m.content_scripts[0].matches = matches;
+  m.icons = Object.fromEntries(ICON_SIZES.map((s) => [String(s), `icons/icon-${s}.png`]));
+  m.action.default_icon = Object.fromEntries(ICON_SIZES.filter((s) => s <= 48).map((s) => [String(s), `icons/icon-${s}.png`]));
   if (target === 'chromium') {
     m.key = devKey;
     m.minimum_chrome_version = '111';
@@ -62,6 +65,8 @@ for (const target of ['chromium', 'firefox']) {
     mkdirSync(dirname(join(out, page)), { recursive: true });
     cpSync(join(here, 'src', page), join(out, page));
   }
+  mkdirSync(join(out, 'icons'), { recursive: true });
+  for (const size of ICON_SIZES) writeFileSync(join(out, 'icons', `icon-${size}.png`), iconPng(size));
   if (target === 'chromium') cpSync(join(here, 'managed_schema.json'), join(out, 'managed_schema.json'));
   console.log(`built ${target}: ${out}`);
 }
