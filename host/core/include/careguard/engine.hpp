@@ -1,0 +1,123 @@
+#pragma once
+// The scanning engine: every rule of every pack in force compiled into one Hyperscan block-mode
+// database, run over normalised text; validators, allowlists, context and name lists then decide
+// which matches are findings. An Engine is immutable once built and safe to share across threads;
+// live reload builds a new one and swaps the pointer.
+
+#include "careguard/names.hpp"
+#include "careguard/normalizer.hpp"
+#include "careguard/phrase_matcher.hpp"
+#include "careguard/pack.hpp"
+#include "careguard/types.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct hs_database;
+struct hs_scratch;
+
+namespace careguard {
+
+inline constexpr std::size_t kMaxFindings = 1000;
+/// Past this many raw matches in one text the scan stops early and the result says it was cut.
+inline constexpr std::size_t kMaxRawMatches = 200000;
+
+struct ScanResult {
+  std::vector<Finding> findings;
+  bool truncated = false;
+};
+
+struct PackSummary {
+  std::string id;
+  std::string version;
+  std::size_t rules = 0;
+  std::string source;
+};
+
+struct EngineStats {
+  std::size_t rules = 0;
+  std::size_t expressions = 0;  // Hyperscan expressions (rule patterns)
+  std::size_t phrases = 0;      // distinct terms and context words
+  std::size_t database_bytes = 0;
+  std::chrono::microseconds compile_time{0};
+};
+
+struct SerializedDatabase {
+  std::string bytes;
+};
+
+class DatabaseCache;
+
+class Engine {
+ public:
+  /// Compiles the packs, base first. Throws PackError naming the pack and rule on any fault.
+  /// With a cache, a database compiled earlier for exactly these packs is loaded instead of
+  /// compiling, and a fresh compile is stored for next time.
+  [[nodiscard]] static std::shared_ptr<const Engine> build(const std::vector<Pack>& packs,
+                                                           const DatabaseCache* cache = nullptr);
+
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  Engine(Engine&&) = delete;
+  Engine& operator=(Engine&&) = delete;
+
+  /// Scans valid UTF-8 text (validate first). Thread-safe; allocates nothing in steady state
+  /// beyond the findings themselves.
+  [[nodiscard]] ScanResult scan(std::string_view utf8_text, std::size_t max_findings = kMaxFindings) const;
+
+  [[nodiscard]] const std::vector<PackSummary>& packs() const noexcept { return pack_summaries_; }
+  [[nodiscard]] const EngineStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] bool loaded_from_cache() const noexcept { return from_cache_; }
+  /// The organisation profile from the last org pack that has one (empty object otherwise).
+  [[nodiscard]] const nlohmann::json& org_profile() const noexcept { return org_profile_; }
+  [[nodiscard]] const nlohmann::json& site_adapters() const noexcept { return site_adapters_; }
+  /// A digest of everything compiled into the database: the cache key's content part.
+  [[nodiscard]] const std::string& content_hash() const noexcept { return content_hash_; }
+  /// The compiled database, serialised (for the cache).
+  [[nodiscard]] SerializedDatabase serialize() const;
+
+  struct CompiledRule;
+  struct Scratch;
+
+ private:
+  Engine();
+
+  [[nodiscard]] std::string cache_payload() const;
+  bool load_cached(std::string_view payload);
+  std::unique_ptr<Scratch> acquire_scratch() const;
+  void release_scratch(std::unique_ptr<Scratch> scratch) const;
+
+  std::vector<CompiledRule> rules_;
+  std::vector<std::uint32_t> expression_rule_;  // Hyperscan id → rule index (or term index past it)
+  /// Per expression: 0 when Hyperscan reports its start; otherwise the pattern could not be
+  /// compiled with start-of-match tracking and this is its widest match (the span is estimated).
+  std::vector<std::uint32_t> expression_width_;
+  PhraseMatcher phrases_;
+  std::vector<std::vector<std::uint32_t>> phrase_rules_;  // phrase id → rules whose `terms` hold it
+  std::vector<std::string> allowlist_;  // normalised, sorted
+  NameIndex names_;
+  hs_database* database_ = nullptr;
+  hs_scratch* prototype_scratch_ = nullptr;
+  Normalizer normalizer_;
+  std::vector<PackSummary> pack_summaries_;
+  EngineStats stats_;
+  bool from_cache_ = false;
+  nlohmann::json org_profile_ = nlohmann::json::object();
+  nlohmann::json site_adapters_ = nlohmann::json::array();
+  std::string content_hash_;
+
+  mutable std::mutex pool_mutex_;
+  mutable std::vector<std::unique_ptr<Scratch>> scratch_pool_;
+};
+
+/// A finding as the protocol and `careguard scan --json` write it.
+[[nodiscard]] nlohmann::json to_json(const Finding& finding);
+
+
+}  // namespace careguard

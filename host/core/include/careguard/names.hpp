@@ -1,0 +1,86 @@
+#pragma once
+// Service-user and colleague names, held as keyed hashes (Exact Data Match): the org pack carries
+// SipHash-2-4 digests of each normalised name form, never the names, and the engine hashes the
+// word n-grams of the text with the same key and looks them up. See docs/NAMES.md for what this
+// protects against and what it does not.
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+namespace careguard {
+
+class Normalizer;
+
+/// A word of normalised text: bytes [from, to). Apostrophes and hyphens inside a word belong to it.
+struct Token {
+  std::uint32_t from = 0;
+  std::uint32_t to = 0;
+};
+
+/// Splits normalised text into words: ASCII letters and digits and any non-ASCII character, with
+/// ' and - kept when they join two word characters ("o'neill", "smith-jones").
+void tokenize(std::string_view normalised, std::vector<Token>& out);
+
+/// The form a name word is compared in: accents removed, possessive "'s" dropped.
+[[nodiscard]] std::string canonical_name_word(std::string_view normalised_word);
+
+enum class NameKind : std::uint8_t { ServiceUser, Colleague };
+
+struct PersonName {
+  std::string first;
+  std::string last;
+  std::string preferred;
+};
+
+struct NameMatch {
+  NameKind kind{};
+  bool first_name_only = false;
+  std::uint32_t from = 0;  // bytes in the normalised text
+  std::uint32_t to = 0;
+};
+
+using NameKey = std::array<unsigned char, 16>;
+
+class NameIndex {
+ public:
+  /// Reads the `names` object of an org pack. Throws std::invalid_argument on a malformed one.
+  void add_from_json(const nlohmann::json& names);
+  [[nodiscard]] bool empty() const noexcept;
+  [[nodiscard]] std::size_t size() const noexcept;
+
+  /// Every name n-gram (up to three words) in the tokens, longest first, not overlapping.
+  void match(std::string_view normalised, const std::vector<Token>& tokens, std::vector<NameMatch>& out) const;
+
+  /// Builds the `names` object of an org pack from the name lists, with a fresh random key.
+  [[nodiscard]] static nlohmann::json build_json(const std::vector<PersonName>& service_users,
+                                                 const std::vector<PersonName>& colleagues,
+                                                 const Normalizer& normalizer);
+
+  /// The normalised forms a person may be written as: "doris baker", "mrs baker", "doris b", ...
+  [[nodiscard]] static std::vector<std::string> full_forms(const PersonName& person, const Normalizer& normalizer);
+  [[nodiscard]] static std::vector<std::string> first_name_forms(const PersonName& person,
+                                                                 const Normalizer& normalizer);
+
+ private:
+  struct Keyed {
+    NameKey key{};
+    std::unordered_set<std::uint64_t> full[2];
+    std::unordered_set<std::uint64_t> first[2];
+  };
+  std::vector<Keyed> sets_;  // one per org pack (each has its own key)
+};
+
+[[nodiscard]] std::uint64_t keyed_name_hash(const NameKey& key, std::string_view canonical_form) noexcept;
+
+/// Reads a CSV of names with a header naming first_name, last_name and optionally preferred_name
+/// (RFC 4180 quoting). Throws std::invalid_argument with the line number on a malformed file.
+[[nodiscard]] std::vector<PersonName> read_names_csv(std::istream& in);
+
+}  // namespace careguard

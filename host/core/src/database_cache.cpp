@@ -1,0 +1,128 @@
+#include "careguard/database_cache.hpp"
+
+#include <fmt/format.h>
+#include <hs/hs.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#ifndef _WIN32
+#include <unistd.h>
+#endif
+
+namespace careguard {
+namespace {
+
+constexpr std::string_view kMagic = "CGHSDB01";
+constexpr std::size_t kKeyBytes = 64;
+constexpr std::size_t kChecksumBytes = crypto_hash_sha256_BYTES;
+// Header: magic (8) | key (64, hex) | payload length (8, little-endian) | SHA-256 of payload (32).
+constexpr std::size_t kHeaderBytes = kMagic.size() + kKeyBytes + 8 + kChecksumBytes;
+
+std::array<unsigned char, kChecksumBytes> checksum(std::string_view data) {
+  std::array<unsigned char, kChecksumBytes> digest{};
+  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return digest;
+}
+
+std::string platform_description() {
+  hs_platform_info_t platform{};
+  if (hs_populate_platform(&platform) != HS_SUCCESS) {
+    return "unknown";
+  }
+  return fmt::format("tune{}-features{}", platform.tune, platform.cpu_features);
+}
+
+}  // namespace
+
+DatabaseCache::DatabaseCache(std::filesystem::path directory) : directory_(std::move(directory)) {}
+
+std::string DatabaseCache::key_for(std::string_view content_hash) {
+  const std::string material = fmt::format("{}|hs {}|{}", content_hash, hs_version(), platform_description());
+  const auto digest = checksum(material);
+  std::array<char, kChecksumBytes * 2 + 1> hex{};
+  sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
+  return {hex.data()};
+}
+
+std::filesystem::path DatabaseCache::path_for(std::string_view key) const {
+  return directory_ / fmt::format("{}.hsdb", key.substr(0, 32));
+}
+
+std::optional<std::string> DatabaseCache::load(std::string_view key) const {
+  const auto path = path_for(key);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  const std::string file = buffer.str();
+  auto reject = [&](std::string_view why) -> std::optional<std::string> {
+    spdlog::warn("database cache: {} ({}); compiling instead", why, path.string());
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+    return std::nullopt;
+  };
+  if (file.size() < kHeaderBytes || std::string_view(file).substr(0, kMagic.size()) != kMagic) {
+    return reject("not a cache file");
+  }
+  if (std::string_view(file).substr(kMagic.size(), kKeyBytes) != key) {
+    return reject("made for other packs, Hyperscan or platform");
+  }
+  std::uint64_t length = 0;
+  std::memcpy(&length, file.data() + kMagic.size() + kKeyBytes, sizeof length);
+  if (length != file.size() - kHeaderBytes) {
+    return reject("truncated");
+  }
+  std::string payload = file.substr(kHeaderBytes);
+  const auto expected = checksum(payload);
+  if (std::memcmp(expected.data(), file.data() + kMagic.size() + kKeyBytes + 8, kChecksumBytes) != 0) {
+    return reject("checksum does not match");
+  }
+  return payload;
+}
+
+bool DatabaseCache::store(std::string_view key, std::string_view database) const {
+  std::error_code error;
+  std::filesystem::create_directories(directory_, error);
+  if (error) {
+    spdlog::warn("database cache: cannot create {}: {}", directory_.string(), error.message());
+    return false;
+  }
+  const auto path = path_for(key);
+#ifdef _WIN32
+  const auto temporary = std::filesystem::path(path.string() + ".tmp");
+#else
+  const auto temporary = std::filesystem::path(fmt::format("{}.{}.tmp", path.string(), getpid()));
+#endif
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    const std::uint64_t length = database.size();
+    const auto digest = checksum(database);
+    out.write(kMagic.data(), static_cast<std::streamsize>(kMagic.size()));
+    out.write(key.data(), static_cast<std::streamsize>(std::min(key.size(), kKeyBytes)));
+    out.write(reinterpret_cast<const char*>(&length), sizeof length);
+    out.write(reinterpret_cast<const char*>(digest.data()), static_cast<std::streamsize>(digest.size()));
+    out.write(database.data(), static_cast<std::streamsize>(database.size()));
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(temporary, error);
+      spdlog::warn("database cache: cannot write {} (disk full?)", temporary.string());
+      return false;
+    }
+  }
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    std::filesystem::remove(temporary, error);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace careguard

@@ -1,0 +1,226 @@
+#include "careguard/pack_manager.hpp"
+
+#include "careguard/database_cache.hpp"
+#include "careguard/signing.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+namespace careguard {
+namespace {
+
+constexpr std::string_view kPackSuffix = ".cgpack";
+constexpr std::uintmax_t kMaxPackFileBytes = 64U * 1024U * 1024U;
+
+std::string now_iso8601() {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw PackError("cannot be read (permissions?)");
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+Pack verified_pack(std::string_view signed_text, const Config& config, const std::string& source) {
+  const VerifiedPack verified = verify_signed_pack(signed_text, config.trusted_keys);
+  Pack pack = parse_pack_text(verified.pack_text, source);
+  if (pack.kind != "org") {
+    throw PackError("only org packs can be installed; the base pack is built in");
+  }
+  return pack;
+}
+
+}  // namespace
+
+PackManager::PackManager(Config config) : config_(std::move(config)) {
+  if (!config_.cache_dir.empty()) {
+    cache_ = std::make_unique<DatabaseCache>(config_.cache_dir);
+  }
+}
+
+PackManager::~PackManager() { stop(); }
+
+DatabaseCache* PackManager::cache() const { return cache_.get(); }
+
+std::shared_ptr<const PackState> PackManager::state() const { return state_.load(std::memory_order_acquire); }
+
+std::vector<std::filesystem::path> PackManager::pack_files() const {
+  std::vector<std::filesystem::path> files;
+  for (const auto& dir : config_.pack_dirs) {
+    std::error_code error;
+    std::filesystem::directory_iterator it(dir, error);
+    if (error) {
+      continue;  // a missing directory is normal; an unreadable one shows as no packs from it
+    }
+    for (const auto& entry : it) {
+      const auto& path = entry.path();
+      if (path.extension() == kPackSuffix || path.filename().string().ends_with(".cgpack.json")) {
+        files.push_back(path);
+      }
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+PackManager::Fingerprint PackManager::fingerprint() const {
+  Fingerprint files;
+  for (const auto& path : pack_files()) {
+    std::error_code error;
+    FileState state;
+    state.modified = std::filesystem::last_write_time(path, error);
+    state.size = std::filesystem::file_size(path, error);
+    files[path] = state;
+  }
+  return files;
+}
+
+void PackManager::rebuild(const Fingerprint& files) {
+  std::vector<PackProblem> problems;
+  std::vector<std::pair<std::filesystem::path, Pack>> candidates;
+  for (const auto& [path, file_state] : files) {
+    try {
+      if (file_state.size > kMaxPackFileBytes) {
+        throw PackError("larger than 64 MiB");
+      }
+      candidates.emplace_back(path, verified_pack(read_file(path), config_, path.string()));
+    } catch (const std::exception& error) {
+      problems.push_back({path.string(), error.what()});
+      spdlog::warn("pack refused: {}: {}", path.string(), error.what());
+      if (const auto last = last_good_.find(path); last != last_good_.end()) {
+        spdlog::warn("pack {}: keeping the last good version {}", path.string(), last->second.version);
+        candidates.emplace_back(path, last->second);
+      }
+    }
+  }
+  // Build with every candidate; if that fails, add them one at a time and leave out the ones
+  // that break the build, so one bad pack never takes the others (or the base) down with it.
+  std::vector<Pack> packs{builtin_base_pack()};
+  std::shared_ptr<const Engine> engine;
+  std::vector<std::filesystem::path> in_force;
+  try {
+    for (const auto& [path, pack] : candidates) {
+      packs.push_back(pack);
+      in_force.push_back(path);
+    }
+    engine = Engine::build(packs, cache());
+  } catch (const PackError&) {
+    packs.resize(1);
+    in_force.clear();
+    for (const auto& [path, pack] : candidates) {
+      packs.push_back(pack);
+      try {
+        (void)Engine::build(packs, nullptr);
+        in_force.push_back(path);
+      } catch (const PackError& error) {
+        packs.pop_back();
+        problems.push_back({path.string(), error.what()});
+        spdlog::warn("pack refused: {}: {}", path.string(), error.what());
+      }
+    }
+    engine = Engine::build(packs, cache());
+  }
+  for (std::size_t i = 0; i < in_force.size(); ++i) {
+    last_good_[in_force[i]] = packs[i + 1];
+  }
+  auto state = std::make_shared<PackState>();
+  state->engine = std::move(engine);
+  state->problems = std::move(problems);
+  state->reloads = reloads_++;
+  state->last_reload = now_iso8601();
+  state_.store(std::move(state), std::memory_order_release);
+}
+
+void PackManager::load() {
+  const std::lock_guard lock(rebuild_mutex_);
+  last_fingerprint_ = fingerprint();
+  rebuild(last_fingerprint_);
+}
+
+bool PackManager::poll() {
+  const std::lock_guard lock(rebuild_mutex_);
+  auto files = fingerprint();
+  if (files == last_fingerprint_ && state_.load() != nullptr) {
+    return false;
+  }
+  last_fingerprint_ = files;
+  rebuild(files);
+  spdlog::info("packs reloaded: {} in force, {} refused", state_.load()->engine->packs().size(),
+               state_.load()->problems.size());
+  return true;
+}
+
+void PackManager::start_watching() {
+  watcher_ = std::thread([this] {
+    std::unique_lock lock(watch_mutex_);
+    while (!stopping_) {
+      watch_wake_.wait_for(lock, std::chrono::duration<double>(config_.pack_poll_seconds));
+      if (stopping_) {
+        break;
+      }
+      lock.unlock();
+      try {
+        (void)poll();
+      } catch (const std::exception& error) {
+        spdlog::error("pack reload failed: {}", error.what());
+      }
+      lock.lock();
+    }
+  });
+}
+
+void PackManager::stop() {
+  {
+    const std::lock_guard lock(watch_mutex_);
+    stopping_ = true;
+  }
+  watch_wake_.notify_all();
+  if (watcher_.joinable()) {
+    watcher_.join();
+  }
+}
+
+PackSummary PackManager::install(std::string_view signed_pack_text) {
+  Pack pack = verified_pack(signed_pack_text, config_, "install_pack");
+  {
+    // Compile it with the packs in force before anything touches the disk.
+    std::vector<Pack> trial{builtin_base_pack(), pack};
+    (void)Engine::build(trial, nullptr);
+  }
+  if (config_.pack_dirs.empty()) {
+    throw PackError("no pack directory is configured");
+  }
+  const auto dir = config_.pack_dirs.back();
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  const auto target = dir / fmt::format("{}{}", pack.id, kPackSuffix);
+  const auto temporary = dir / fmt::format(".{}{}.tmp", pack.id, kPackSuffix);
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(signed_pack_text.data(), static_cast<std::streamsize>(signed_pack_text.size()));
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(temporary, error);
+      throw PackError(fmt::format("cannot write {} (disk full or no permission)", dir.string()));
+    }
+  }
+  std::filesystem::rename(temporary, target, error);
+  if (error) {
+    throw PackError(fmt::format("cannot install into {}: {}", dir.string(), error.message()));
+  }
+  (void)poll();
+  return {pack.id, pack.version, pack.rules.size(), target.string()};
+}
+
+}  // namespace careguard
