@@ -1,0 +1,60 @@
+#pragma once
+// The real careguard-host started as a browser starts it: pipes on stdin and stdout, the caller
+// origin as an argument. Reads have deadlines so a hung host fails the test instead of hanging it.
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace careguard::testing {
+
+class HostProcess {
+ public:
+  /// Starts the host with these arguments and environment additions (NAME=value).
+  HostProcess(const std::vector<std::string>& arguments, const std::vector<std::string>& environment);
+  ~HostProcess();
+  HostProcess(const HostProcess&) = delete;
+  HostProcess& operator=(const HostProcess&) = delete;
+  HostProcess(HostProcess&&) = delete;
+  HostProcess& operator=(HostProcess&&) = delete;
+
+  /// Writes raw bytes to the host's stdin.
+  void write_raw(const std::string& bytes);
+  /// Writes one frame (native-endian length, then the body).
+  void send(const std::string& body);
+  void send(const char* body) { send(std::string(body)); }
+  void send(const nlohmann::json& message) { send(message.dump()); }
+
+  /// Reads one frame body; nullopt on EOF or timeout.
+  std::optional<std::string> read_frame(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  /// Reads one frame and parses it; fails the test if it is not JSON.
+  nlohmann::json receive(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+  void close_stdin();
+  /// Waits for exit; returns the exit status, or nullopt on timeout.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+  /// Every byte the host wrote to stdout so far (for the frames-only check).
+  [[nodiscard]] const std::string& stdout_bytes() const { return all_stdout_; }
+  /// Everything the host wrote to stderr (read after exit).
+  [[nodiscard]] std::string stderr_text();
+  [[nodiscard]] pid_t pid() const { return pid_; }
+
+ private:
+  bool fill(std::chrono::steady_clock::time_point deadline);
+
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  int stderr_fd_ = -1;
+  std::string buffer_;
+  std::string all_stdout_;
+  std::optional<int> exit_status_;
+};
+
+}  // namespace careguard::testing
