@@ -1,5 +1,6 @@
 #include "cli/common.hpp"
 
+#include "careguard/database_cache.hpp"
 #include "careguard/logging.hpp"
 #include "careguard/signing.hpp"
 
@@ -83,7 +84,13 @@ std::shared_ptr<const Engine> build_engine(const std::vector<std::filesystem::pa
     // signed here; the host itself loads only signed packs.
     packs.push_back(read_pack(path, false, {}));
   }
-  return Engine::build(packs);
+  // The same compiled-database cache as the host, so repeated runs start at once.
+  const Config config = load_config(global_options().config);
+  if (config.cache_dir.empty()) {
+    return Engine::build(packs);
+  }
+  const DatabaseCache cache(config.cache_dir);
+  return Engine::build(packs, &cache);
 }
 
 }  // namespace careguard::cli
