@@ -117,7 +117,8 @@ void register_scan_command(CLI::App& app, int& exit_code) {
   command->add_option("--site", options->site, "The site the text is for, e.g. facebook.com");
   command->add_flag("--json", options->json, "Print {\"findings\":[...]} as JSON");
   command->add_flag("--jsonl", options->jsonl, "Read {\"id\",\"text\",\"site\"} lines; write {\"id\",\"findings\"} lines");
-  command->add_option("--org", options->org_packs, "An org pack (file or directory) to layer on the base pack")
+  command->add_option("--org", options->org_packs, "An org pack (file or directory) to layer on the base pack; repeat for more")
+      ->allow_extra_args(false)
       ->check(CLI::ExistingPath);
   command->callback([options, &exit_code] {
     const Config config = load_cli_config();
