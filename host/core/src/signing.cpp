@@ -40,6 +40,16 @@ std::optional<std::array<unsigned char, N>> from_base64(std::string_view text) {
   return out;
 }
 
+/// True when the document is an object whose "format" is the envelope's (a non-string format is
+/// simply not an envelope, never an exception).
+bool has_envelope_format(const nlohmann::json& document) {
+  if (!document.is_object()) {
+    return false;
+  }
+  const auto it = document.find("format");
+  return it != document.end() && it->is_string() && it->get_ref<const std::string&>() == kFormat;
+}
+
 std::string signed_message(std::string_view pack_text) {
   std::string message(kContext);
   message += pack_text;
@@ -80,13 +90,13 @@ std::string sign_pack(std::string_view pack_text, std::string_view secret_key_ba
 
 bool looks_signed(std::string_view text) {
   const auto document = nlohmann::json::parse(text, nullptr, false);
-  return document.is_object() && document.value("format", std::string()) == kFormat;
+  return has_envelope_format(document);
 }
 
 VerifiedPack verify_signed_pack(std::string_view envelope_text, const std::vector<std::string>& trusted_keys) {
   init_sodium();
   const auto envelope = nlohmann::json::parse(envelope_text, nullptr, false);
-  if (!envelope.is_object() || envelope.value("format", std::string()) != kFormat) {
+  if (!has_envelope_format(envelope)) {
     throw PackError("not signed: a pack must be a signed envelope made by 'careguard pack sign'");
   }
   const auto* pack = envelope.contains("pack") ? envelope["pack"].get_ptr<const std::string*>() : nullptr;
