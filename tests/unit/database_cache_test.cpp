@@ -1,0 +1,199 @@
+// careguard::DatabaseCache: store/load, rejection (and removal) of bad files, unwritable
+// directories; and the Engine compiled once, then loaded from the cache.
+
+#include "careguard/database_cache.hpp"
+#include "careguard/engine.hpp"
+#include "careguard/pack.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+using careguard::DatabaseCache;
+
+fs::path make_temp_dir() {
+  std::string pattern = (fs::temp_directory_path() / "careguard-cache-test-XXXXXX").string();
+  const char* made = ::mkdtemp(pattern.data());
+  EXPECT_NE(made, nullptr);
+  return fs::path(pattern);
+}
+
+std::string read_all(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void write_all(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+class DatabaseCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = make_temp_dir();
+    key_ = DatabaseCache::key_for("content-hash-of-some-fictional-packs");
+    payload_ = std::string("database bytes \0 with a NUL and more", 36);
+    for (int i = 0; i < 1000; ++i) {
+      payload_.push_back(static_cast<char>(i % 251));
+    }
+  }
+  void TearDown() override {
+    ::chmod(dir_.c_str(), 0700);
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  fs::path dir_;
+  std::string key_;
+  std::string payload_;
+};
+
+TEST_F(DatabaseCacheTest, KeysAreStableHexAndDependOnContent) {
+  EXPECT_EQ(key_.size(), 64U);
+  EXPECT_EQ(key_.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(DatabaseCache::key_for("content-hash-of-some-fictional-packs"), key_);
+  EXPECT_NE(DatabaseCache::key_for("other content"), key_);
+}
+
+TEST_F(DatabaseCacheTest, StoreThenLoadReturnsTheBytes) {
+  const DatabaseCache cache(dir_ / "nested" / "cache");  // created on store
+  EXPECT_FALSE(cache.load(key_).has_value());
+  ASSERT_TRUE(cache.store(key_, payload_));
+  EXPECT_TRUE(fs::exists(cache.path_for(key_)));
+  const auto loaded = cache.load(key_);
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(*loaded, payload_);
+  // No temporary files left behind.
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir_ / "nested" / "cache")) {
+    EXPECT_EQ(entry.path().extension(), ".hsdb") << entry.path();
+    ++files;
+  }
+  EXPECT_EQ(files, 1);
+  // Storing again replaces.
+  ASSERT_TRUE(cache.store(key_, "shorter"));
+  EXPECT_EQ(cache.load(key_).value_or(""), "shorter");
+  ASSERT_TRUE(cache.store(key_, ""));
+  EXPECT_EQ(cache.load(key_).value_or("x"), "");
+}
+
+TEST_F(DatabaseCacheTest, WrongKeyGivesNothing) {
+  const DatabaseCache cache(dir_);
+  ASSERT_TRUE(cache.store(key_, payload_));
+  EXPECT_FALSE(cache.load(DatabaseCache::key_for("other packs")).has_value());
+  // A file under this key's name written for another key (same first 32 hex digits) is refused.
+  std::string other_key = key_;
+  other_key[63] = other_key[63] == '0' ? '1' : '0';
+  ASSERT_EQ(cache.path_for(other_key), cache.path_for(key_));
+  EXPECT_FALSE(cache.load(other_key).has_value());
+  EXPECT_FALSE(fs::exists(cache.path_for(key_)));  // removed as made for other packs
+}
+
+TEST_F(DatabaseCacheTest, TruncatedFileIsRejectedAndRemoved) {
+  const DatabaseCache cache(dir_);
+  ASSERT_TRUE(cache.store(key_, payload_));
+  const auto path = cache.path_for(key_);
+  const std::string file = read_all(path);
+  write_all(path, file.substr(0, file.size() - 10));
+  EXPECT_FALSE(cache.load(key_).has_value());
+  EXPECT_FALSE(fs::exists(path));
+  // Truncated inside the header, too.
+  ASSERT_TRUE(cache.store(key_, payload_));
+  write_all(path, file.substr(0, 20));
+  EXPECT_FALSE(cache.load(key_).has_value());
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST_F(DatabaseCacheTest, FlippedPayloadByteFailsTheChecksum) {
+  const DatabaseCache cache(dir_);
+  ASSERT_TRUE(cache.store(key_, payload_));
+  const auto path = cache.path_for(key_);
+  std::string file = read_all(path);
+  file[file.size() - 100] = static_cast<char>(file[file.size() - 100] ^ 0x01);
+  write_all(path, file);
+  EXPECT_FALSE(cache.load(key_).has_value());
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST_F(DatabaseCacheTest, WrongMagicIsRejected) {
+  const DatabaseCache cache(dir_);
+  ASSERT_TRUE(cache.store(key_, payload_));
+  const auto path = cache.path_for(key_);
+  std::string file = read_all(path);
+  file[0] = 'X';
+  write_all(path, file);
+  EXPECT_FALSE(cache.load(key_).has_value());
+  EXPECT_FALSE(fs::exists(path));
+  write_all(path, "not a cache file at all");
+  EXPECT_FALSE(cache.load(key_).has_value());
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST_F(DatabaseCacheTest, UnwritableDirectoryReturnsFalse) {
+  if (::geteuid() != 0) {
+    const fs::path locked = dir_ / "locked";
+    fs::create_directories(locked);
+    ASSERT_EQ(::chmod(locked.c_str(), 0500), 0);
+    const DatabaseCache cache(locked);
+    EXPECT_FALSE(cache.store(key_, payload_));
+    EXPECT_FALSE(cache.load(key_).has_value());
+    ::chmod(locked.c_str(), 0700);
+  }
+  // As root (and as anyone) a directory whose parent is a regular file cannot be created.
+  write_all(dir_ / "plain-file", "x");
+  const DatabaseCache cache(dir_ / "plain-file" / "cache");
+  EXPECT_FALSE(cache.store(key_, payload_));
+  EXPECT_FALSE(cache.load(key_).has_value());
+}
+
+TEST(EngineCache, SecondBuildLoadsFromTheCacheAndScansIdentically) {
+  const fs::path dir = make_temp_dir();
+  const DatabaseCache cache(dir);
+  const std::vector<careguard::Pack> packs{careguard::builtin_base_pack()};
+  const auto first = careguard::Engine::build(packs, &cache);
+  EXPECT_FALSE(first->loaded_from_cache());
+  const auto key = DatabaseCache::key_for(first->content_hash());
+  EXPECT_TRUE(fs::exists(cache.path_for(key)));
+  const auto second = careguard::Engine::build(packs, &cache);
+  EXPECT_TRUE(second->loaded_from_cache());
+  EXPECT_EQ(second->content_hash(), first->content_hash());
+  EXPECT_EQ(second->stats().rules, first->stats().rules);
+  EXPECT_EQ(second->stats().expressions, first->stats().expressions);
+  for (const std::string& text : std::vector<std::string>{
+           std::string("NHS no 943 476 5919"), std::string("my client Mrs K lives at SW1A 1AA, call 07700 900123"),
+        std::string("\xF0\x9F\x91\xB5\xF0\x9F\x8F\xBC her NHS 9 4 3 4 7 6 5 9 1 9 and NI AB 12 34 56 C"),
+        std::string("card 4111 1111 1111 1111 sort code 12-34-56 account 31926819"), std::string("nothing here")}) {
+    const auto a = first->scan(text);
+    const auto b = second->scan(text);
+    EXPECT_EQ(a.findings, b.findings) << text;
+    EXPECT_EQ(a.truncated, b.truncated);
+  }
+  EXPECT_FALSE(first->scan("NHS no 943 476 5919").findings.empty());
+  // A corrupt cache file means a fresh compile, not a failure.
+  {
+    std::string bytes = read_all(cache.path_for(key));
+    ASSERT_GT(bytes.size(), 200U);
+    bytes[200] = static_cast<char>(bytes[200] ^ 0x5a);
+    write_all(cache.path_for(key), bytes);
+  }
+  const auto third = careguard::Engine::build(packs, &cache);
+  EXPECT_FALSE(third->loaded_from_cache());
+  EXPECT_EQ(third->scan("NHS no 943 476 5919").findings, first->scan("NHS no 943 476 5919").findings);
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+}
+
+}  // namespace
