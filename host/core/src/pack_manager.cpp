@@ -127,6 +127,19 @@ void PackManager::rebuild(const Fingerprint& files) {
         packs.pop_back();
         problems.push_back({path.string(), error.what()});
         spdlog::warn("pack refused: {}: {}", path.string(), error.what());
+        // A new version that verifies but does not compile must not take the file's last good
+        // version out of force with it.
+        const auto last = last_good_.find(path);
+        if (last != last_good_.end() && to_json(last->second) != to_json(pack)) {
+          packs.push_back(last->second);
+          try {
+            (void)Engine::build(packs, nullptr);
+            in_force.push_back(path);
+            spdlog::warn("pack {}: keeping the last good version {}", path.string(), last->second.version);
+          } catch (const PackError&) {
+            packs.pop_back();
+          }
+        }
       }
     }
     engine = Engine::build(packs, cache());
