@@ -26,6 +26,8 @@ constexpr std::uint32_t kMaxEstimatedSpan = 200;
 /// starts matter for identifiers (validators read the span), which are narrow, so wider patterns
 /// (phrases with gaps) run without it.
 constexpr unsigned kMaxTrackedWidth = 64;
+/// Exact starts are searched for at most this many wide matches per scan (hostile texts).
+constexpr std::size_t kMaxStartSearches = 256;
 constexpr std::string_view kCacheMagic = "CGENG001";
 
 struct RawMatch {
@@ -325,6 +327,7 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
         (void)cache->store(cache_key, engine->cache_payload());
       }
     }
+    engine->build_start_finders(expressions);
     if (hs_alloc_scratch(engine->database_, &engine->prototype_scratch_) != HS_SUCCESS) {
       throw PackError("Hyperscan could not allocate scratch space");
     }
@@ -338,6 +341,21 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
   // One scratch ready before the first scan, so the first answer pays no allocation.
   engine->release_scratch(engine->acquire_scratch());
   return engine;
+}
+
+void Engine::build_start_finders(const std::vector<std::string>& expressions) {
+  start_finders_.assign(expressions.size(), std::nullopt);
+  for (std::size_t i = 0; i < expressions.size() && i < expression_width_.size(); ++i) {
+    if (expression_width_[i] == 0) {
+      continue;
+    }
+    try {
+      start_finders_[i].emplace("(?:" + expressions[i] + ")$", std::regex::ECMAScript | std::regex::icase |
+                                                                   std::regex::optimize);
+    } catch (const std::regex_error&) {
+      // Hyperscan syntax std::regex does not know: the start stays an estimate.
+    }
+  }
 }
 
 std::string Engine::cache_payload() const {
@@ -458,14 +476,25 @@ ScanResult Engine::scan(std::string_view text, std::size_t max_findings) const {
   }
   result.truncated = s.stopped;
 
-  // Patterns without start tracking: start at the sentence (or line) the match ends in, at most
-  // their widest match back.
+  // Patterns without start tracking: the leftmost start of a match that ends where Hyperscan
+  // said, searched in a window of the pattern's widest match; failing that, the sentence start.
+  std::size_t start_searches = 0;
   for (auto& m : s.pattern_matches) {
     const std::uint32_t width = (*s.expression_width)[m.expression];
     if (width == 0) {
       continue;
     }
     std::uint32_t from = m.to > width ? m.to - width : 0;
+    if (start_finders_.size() > m.expression && start_finders_[m.expression] && start_searches < kMaxStartSearches) {
+      ++start_searches;
+      std::cmatch found;
+      const char* begin = norm.data() + from;
+      const auto flags = from > 0 ? std::regex_constants::match_prev_avail : std::regex_constants::match_default;
+      if (std::regex_search(begin, norm.data() + m.to, found, *start_finders_[m.expression], flags)) {
+        m.from = from + static_cast<std::uint32_t>(found.position(0));
+        continue;
+      }
+    }
     for (std::uint32_t k = m.to; k > from; --k) {
       const char c = norm[k - 1];
       if ((c == '.' || c == '!' || c == '?' || c == '\n') && k < m.to) {

@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,6 +90,7 @@ class Engine {
  private:
   Engine();
 
+  void build_start_finders(const std::vector<std::string>& expressions);
   [[nodiscard]] std::string cache_payload() const;
   bool load_cached(std::string_view payload);
   std::unique_ptr<Scratch> acquire_scratch() const;
@@ -98,6 +101,10 @@ class Engine {
   /// Per expression: 0 when Hyperscan reports its start; otherwise the pattern could not be
   /// compiled with start-of-match tracking and this is its widest match (the span is estimated).
   std::vector<std::uint32_t> expression_width_;
+  /// For those wide expressions: the same pattern anchored at its end, to find the exact start
+  /// in a bounded window (nullopt where std::regex cannot read the pattern: the start is then
+  /// estimated from the sentence).
+  std::vector<std::optional<std::regex>> start_finders_;
   PhraseMatcher phrases_;
   std::vector<std::vector<std::uint32_t>> phrase_rules_;  // phrase id → rules whose `terms` hold it
   std::vector<std::string> allowlist_;  // normalised, sorted
