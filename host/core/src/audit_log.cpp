@@ -11,7 +11,16 @@
 #include <fstream>
 #include <set>
 
-#ifndef _WIN32
+#ifdef _WIN32
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#else
+#include <syslog.h>
 #include <unistd.h>
 #endif
 
@@ -71,6 +80,26 @@ std::string user_name() {
   return name != nullptr ? name : "unknown";
 }
 
+#ifdef _WIN32
+std::wstring widen(const std::string& utf8) {
+  if (utf8.empty()) {
+    return {};
+  }
+  const int size = static_cast<int>(utf8.size());
+  const int wide = MultiByteToWideChar(CP_UTF8, 0, utf8.data(), size, nullptr, 0);
+  std::wstring out(static_cast<std::size_t>(wide > 0 ? wide : 0), L'\0');
+  if (wide > 0) {
+    MultiByteToWideChar(CP_UTF8, 0, utf8.data(), size, out.data(), wide);
+  }
+  return out;
+}
+
+// The Event Log id of every CareGuard audit event. With the source registered against .NET's
+// EventLogMessages.dll (PowerShell: New-EventLog -LogName Application -Source CareGuard) the
+// message shown is the JSON line itself.
+constexpr DWORD kAuditEventId = 1000;
+#endif
+
 }  // namespace
 
 std::optional<AuditEvent> parse_audit_event(const nlohmann::json& event, std::string& error) {
@@ -112,11 +141,65 @@ AuditLog::AuditLog(AuditSettings settings, std::string host_version, std::string
                                                           : settings_.pseudonym_key;
   device_id_ = keyed_id(key, machine_name());
   user_id_ = keyed_id(key, user_name());
+  if (settings_.enabled && settings_.syslog) {
+#ifdef _WIN32
+    event_source_ = RegisterEventSourceW(nullptr, L"CareGuard");
+    if (event_source_ == nullptr) {
+      spdlog::warn("audit: cannot open the Windows Event Log source CareGuard");
+    }
+#else
+    // authpriv: syslog daemons keep it in a file only root reads (/var/log/auth.log on Debian);
+    // journald keeps every facility (journalctl -t careguard).
+    openlog("careguard", LOG_PID, LOG_AUTHPRIV);
+#endif
+  }
 }
 
 AuditLog::~AuditLog() {
   if (file_ != nullptr) {
     std::fclose(file_);
+  }
+#ifdef _WIN32
+  if (event_source_ != nullptr) {
+    DeregisterEventSource(static_cast<HANDLE>(event_source_));
+  }
+#endif
+}
+
+void AuditLog::send_to_system_log(const std::string& line, std::string_view severity) {
+#ifdef _WIN32
+  if (event_source_ == nullptr) {
+    return;
+  }
+  const std::wstring message = widen(line);
+  LPCWSTR strings[1] = {message.c_str()};
+  const WORD type = severity == "block" ? EVENTLOG_WARNING_TYPE : EVENTLOG_INFORMATION_TYPE;
+  ReportEventW(static_cast<HANDLE>(event_source_), type, 0, kAuditEventId, nullptr, 1, 0, strings, nullptr);
+#else
+  int priority = LOG_INFO;
+  if (severity == "block") {
+    priority = LOG_WARNING;
+  } else if (severity == "warn") {
+    priority = LOG_NOTICE;
+  }
+  syslog(LOG_AUTHPRIV | priority, "%s", line.c_str());  // NOLINT(cppcoreguidelines-pro-type-vararg)
+#endif
+}
+
+void AuditLog::remove_expired() const {
+  if (settings_.max_age_days == 0) {
+    return;
+  }
+  const auto cutoff = std::filesystem::file_time_type::clock::now() -
+                      std::chrono::hours(24) * static_cast<std::int64_t>(settings_.max_age_days);
+  const auto base = settings_.path.string();
+  for (unsigned i = 1; i <= settings_.keep_files; ++i) {
+    const std::filesystem::path rotated = fmt::format("{}.{}", base, i);
+    std::error_code error;
+    const auto written = std::filesystem::last_write_time(rotated, error);
+    if (!error && written < cutoff) {
+      std::filesystem::remove(rotated, error);
+    }
   }
 }
 
@@ -136,6 +219,7 @@ bool AuditLog::open() {
     return false;
   }
   size_ = std::filesystem::file_size(settings_.path, error);
+  remove_expired();
   return true;
 }
 
@@ -180,7 +264,11 @@ bool AuditLog::record(const AuditEvent& event) {
   if (!event.reason.empty()) {
     line["reason"] = event.reason;
   }
-  const std::string text = line.dump() + "\n";
+  std::string text = line.dump();
+  if (settings_.syslog) {
+    send_to_system_log(text, event.severity);
+  }
+  text += '\n';
   if (!open() || !rotate_if_needed(text.size())) {
     spdlog::warn("audit: cannot open {}", settings_.path.string());
     return false;

@@ -134,6 +134,7 @@ void apply_config_json(Config& config, const std::string& json_text, const std::
         }
         config.audit.max_bytes = value.value("max_bytes", config.audit.max_bytes);
         config.audit.keep_files = value.value("keep_files", config.audit.keep_files);
+        config.audit.max_age_days = value.value("max_age_days", config.audit.max_age_days);
         config.audit.syslog = value.value("syslog", config.audit.syslog);
         config.audit.pseudonym_key = value.value("pseudonym_key", config.audit.pseudonym_key);
       } else if (key == "cache_dir") {

@@ -1,6 +1,7 @@
 #pragma once
 // Audit events: what staff met and what they did, never what they wrote. JSON Lines, one event
-// per line, flushed as written so a killed host loses no completed event; rotated by size.
+// per line, flushed as written so a killed host loses no completed event; rotated by size and
+// age; optionally copied to syslog/journald or the Windows Event Log.
 // Format: docs/AUDIT.md.
 
 #include "careguard/config.hpp"
@@ -52,6 +53,10 @@ class AuditLog {
  private:
   bool rotate_if_needed(std::size_t incoming);
   bool open();
+  /// Deletes rotated files older than max_age_days.
+  void remove_expired() const;
+  /// The event also goes to syslog/journald (Linux, macOS) or the Event Log (Windows).
+  void send_to_system_log(const std::string& line, std::string_view severity);
 
   AuditSettings settings_;
   std::string host_version_;
@@ -59,6 +64,7 @@ class AuditLog {
   std::string device_id_;
   std::string user_id_;
   std::FILE* file_ = nullptr;
+  [[maybe_unused]] void* event_source_ = nullptr;  // Windows: the Event Log source handle (HANDLE)
   std::uint64_t size_ = 0;
   std::mutex mutex_;
 };

@@ -21,6 +21,11 @@ struct AuditSettings {
   std::filesystem::path path;  // empty: the per-user data folder's audit.jsonl
   std::uint64_t max_bytes = 10U * 1024U * 1024U;
   unsigned keep_files = 5;
+  /// Rotated files (audit.jsonl.1, .2, ...) older than this many days are deleted; 0 keeps them
+  /// until keep_files pushes them out.
+  unsigned max_age_days = 0;
+  /// Also send each event to the system log: syslog(3)/journald on Linux and macOS, the
+  /// Application Event Log (source "CareGuard") on Windows.
   bool syslog = false;
   /// Key for the pseudonymous device and user ids; set the same value on every laptop of an
   /// organisation so that ids agree across collected logs.
