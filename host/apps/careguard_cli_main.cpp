@@ -2,6 +2,7 @@
 
 #include "careguard/logging.hpp"
 #include "careguard/version.hpp"
+#include "cli/audit_command.hpp"
 #include "cli/common.hpp"
 #include "cli/install_command.hpp"
 
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   careguard::cli::register_pack_command(app, exit_code);
   careguard::cli::register_org_command(app, exit_code);
   careguard::cli::register_install_commands(app, exit_code);
+  careguard::cli::register_audit_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
