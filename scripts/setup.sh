@@ -11,6 +11,8 @@ APT_PACKAGES=(
   # host libraries (found by CMake)
   libhyperscan-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libicu-dev libsodium-dev libcli11-dev libbenchmark-dev
+  # Chart.js, compiled into careguard for the HTML audit report (docs/AUDIT.md)
+  libjs-chart.js
   # fuzzing and sanitizer runtimes (clang's libFuzzer)
   clang libclang-rt-14-dev
   # the browser for end-to-end tests, and node for the extension
