@@ -94,6 +94,7 @@ TEST_F(ConfigTest, Defaults) {
   EXPECT_TRUE(config.audit.enabled);
   EXPECT_EQ(config.audit.max_bytes, 10U * 1024U * 1024U);
   EXPECT_EQ(config.audit.keep_files, 5U);
+  EXPECT_EQ(config.audit.max_age_days, 0U);
   EXPECT_FALSE(config.audit.syslog);
   EXPECT_EQ(config.log_level, "warn");
   EXPECT_DOUBLE_EQ(config.pack_poll_seconds, 2.0);
@@ -121,7 +122,7 @@ TEST_F(ConfigTest, EveryKeyIsApplied) {
     "trusted_keys": ["a2V5MQ==", "a2V5Mg=="],
     "log": {"level": "debug", "file": "logs/host.log"},
     "audit": {"enabled": false, "path": "/var/log/cg/audit.jsonl", "max_bytes": 1234, "keep_files": 2,
-              "syslog": true, "pseudonym_key": "00112233445566778899aabbccddeeff"},
+              "max_age_days": 30, "syslog": true, "pseudonym_key": "00112233445566778899aabbccddeeff"},
     "cache_dir": "cache",
     "pack_poll_seconds": 0.5,
     "allow_user_config": false,
@@ -136,6 +137,7 @@ TEST_F(ConfigTest, EveryKeyIsApplied) {
   EXPECT_EQ(config.audit.path, fs::path("/var/log/cg/audit.jsonl"));
   EXPECT_EQ(config.audit.max_bytes, 1234U);
   EXPECT_EQ(config.audit.keep_files, 2U);
+  EXPECT_EQ(config.audit.max_age_days, 30U);
   EXPECT_TRUE(config.audit.syslog);
   EXPECT_EQ(config.audit.pseudonym_key, "00112233445566778899aabbccddeeff");
   EXPECT_EQ(config.cache_dir, dir_ / "etc" / "cache");
@@ -171,6 +173,7 @@ TEST_F(ConfigTest, WrongTypesAreConfigErrors) {
            R"({"log": {"file": false}})",
            R"({"audit": {"enabled": "yes"}})",
            R"({"audit": {"max_bytes": "big"}})",
+           R"({"audit": {"max_age_days": "a month"}})",
            R"({"audit": {"path": 7}})",
            R"({"cache_dir": 42})",
            R"({"pack_poll_seconds": "2"})",
