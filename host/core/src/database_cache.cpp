@@ -18,15 +18,18 @@
 namespace careguard {
 namespace {
 
-constexpr std::string_view kMagic = "CGHSDB01";
+constexpr std::string_view kMagic = "CGHSDB02";
 constexpr std::size_t kKeyBytes = 64;
-constexpr std::size_t kChecksumBytes = crypto_hash_sha256_BYTES;
-// Header: magic (8) | key (64, hex) | payload length (8, little-endian) | SHA-256 of payload (32).
+constexpr std::size_t kChecksumBytes = crypto_generichash_BYTES;
+// Header: magic (8) | key (64, hex) | payload length (8, little-endian) | BLAKE2b of payload (32).
+// The checksum catches corruption (a torn write, a bad disk); BLAKE2b is used for its speed, as it
+// runs over megabytes at every start.
 constexpr std::size_t kHeaderBytes = kMagic.size() + kKeyBytes + 8 + kChecksumBytes;
 
 std::array<unsigned char, kChecksumBytes> checksum(std::string_view data) {
   std::array<unsigned char, kChecksumBytes> digest{};
-  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  crypto_generichash(digest.data(), digest.size(), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                     nullptr, 0);
   return digest;
 }
 

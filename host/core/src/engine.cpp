@@ -223,6 +223,7 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
   std::vector<std::string> expressions;
   std::vector<unsigned> flags;
   std::vector<std::string> expression_origin;  // for error messages
+  std::vector<bool> needs_exact_start;
   for (auto& [rule, pack_id] : rules) {
     if (disabled.contains(rule.id)) {
       continue;
@@ -251,26 +252,14 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
     const auto rule_number = static_cast<std::uint32_t>(engine->rules_.size());
     for (std::size_t p = 0; p < rule.patterns.size(); ++p) {
       const std::string origin = fmt::format("pack '{}' rule '{}' pattern {}", pack_id, rule.id, p + 1);
-      hs_expr_info_t* info = nullptr;
-      hs_compile_error_t* error = nullptr;
-      if (hs_expression_info(rule.patterns[p].c_str(), kRuleFlags, &info, &error) != HS_SUCCESS) {
-        const std::string message = error != nullptr ? error->message : "unknown error";
-        hs_free_compile_error(error);
-        throw PackError(fmt::format("{} does not compile: {}", origin, message));
-      }
-      const bool matches_empty = info->min_width == 0;
-      const unsigned max_width = info->max_width;
-      std::free(info);  // NOLINT(cppcoreguidelines-no-malloc): Hyperscan allocates it with malloc
-      if (matches_empty) {
-        throw PackError(fmt::format("{} can match empty text", origin));
-      }
-      // A validator reads the exact span, so its patterns always keep start tracking.
-      const bool tracked = max_width <= kMaxTrackedWidth || compiled.validator != nullptr;
+      // Checked (hs_expression_info) only when compiling: a cached database was checked before.
       expressions.push_back(rule.patterns[p]);
-      flags.push_back(tracked ? kRuleFlags : (kRuleFlags & ~static_cast<unsigned>(HS_FLAG_SOM_LEFTMOST)));
+      flags.push_back(kRuleFlags);
       expression_origin.push_back(origin);
       engine->expression_rule_.push_back(rule_number);
-      engine->expression_width_.push_back(tracked ? 0 : std::min<std::uint32_t>(max_width, kMaxEstimatedSpan));
+      engine->expression_width_.push_back(0);
+      // A validator reads the exact span, so its patterns always keep start tracking.
+      needs_exact_start.push_back(compiled.validator != nullptr);
     }
     for (const auto& term : expand(rule.terms, rule.id)) {
       auto& owners = engine->phrase_rules_[add_phrase(term, rule.id)];
@@ -295,6 +284,7 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
       }
     }
     if (!loaded) {
+      engine->check_and_choose_flags(expressions, expression_origin, needs_exact_start, flags);
       std::vector<const char*> pointers;
       std::vector<unsigned> ids;
       for (std::size_t i = 0; i < expressions.size(); ++i) {
@@ -343,19 +333,55 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
   return engine;
 }
 
-void Engine::build_start_finders(const std::vector<std::string>& expressions) {
-  start_finders_.assign(expressions.size(), std::nullopt);
-  for (std::size_t i = 0; i < expressions.size() && i < expression_width_.size(); ++i) {
-    if (expression_width_[i] == 0) {
-      continue;
+void Engine::check_and_choose_flags(const std::vector<std::string>& expressions,
+                                    const std::vector<std::string>& origins, const std::vector<bool>& needs_exact_start,
+                                    std::vector<unsigned>& flags) {
+  for (std::size_t i = 0; i < expressions.size(); ++i) {
+    hs_expr_info_t* info = nullptr;
+    hs_compile_error_t* error = nullptr;
+    if (hs_expression_info(expressions[i].c_str(), kRuleFlags, &info, &error) != HS_SUCCESS) {
+      const std::string message = error != nullptr ? error->message : "unknown error";
+      hs_free_compile_error(error);
+      throw PackError(fmt::format("{} does not compile: {}", origins[i], message));
     }
+    const bool matches_empty = info->min_width == 0;
+    const unsigned max_width = info->max_width;
+    std::free(info);  // NOLINT(cppcoreguidelines-no-malloc): Hyperscan allocates it with malloc
+    if (matches_empty) {
+      throw PackError(fmt::format("{} can match empty text", origins[i]));
+    }
+    const bool tracked = max_width <= kMaxTrackedWidth || needs_exact_start[i];
+    flags[i] = tracked ? kRuleFlags : (kRuleFlags & ~static_cast<unsigned>(HS_FLAG_SOM_LEFTMOST));
+    expression_width_[i] = tracked ? 0 : std::min<std::uint32_t>(max_width, kMaxEstimatedSpan);
+  }
+}
+
+void Engine::build_start_finders(const std::vector<std::string>& expressions) {
+  start_finders_.clear();
+  start_finders_.resize(expressions.size());
+  for (std::size_t i = 0; i < expressions.size() && i < expression_width_.size(); ++i) {
+    if (expression_width_[i] != 0) {
+      start_finders_[i] = std::make_unique<StartFinder>();
+      start_finders_[i]->pattern = "(?:" + expressions[i] + ")$";
+    }
+  }
+}
+
+const std::regex* Engine::start_finder(std::size_t expression) const {
+  if (expression >= start_finders_.size() || !start_finders_[expression]) {
+    return nullptr;
+  }
+  StartFinder& finder = *start_finders_[expression];
+  // Built on first use: constructing std::regex for long alternations costs milliseconds each,
+  // which start-up should not pay for patterns a text may never match.
+  std::call_once(finder.once, [&finder] {
     try {
-      start_finders_[i].emplace("(?:" + expressions[i] + ")$", std::regex::ECMAScript | std::regex::icase |
-                                                                   std::regex::optimize);
+      finder.regex.emplace(finder.pattern, std::regex::ECMAScript | std::regex::icase);
     } catch (const std::regex_error&) {
       // Hyperscan syntax std::regex does not know: the start stays an estimate.
     }
-  }
+  });
+  return finder.regex ? &*finder.regex : nullptr;
 }
 
 std::string Engine::cache_payload() const {
@@ -485,12 +511,13 @@ ScanResult Engine::scan(std::string_view text, std::size_t max_findings) const {
       continue;
     }
     std::uint32_t from = m.to > width ? m.to - width : 0;
-    if (start_finders_.size() > m.expression && start_finders_[m.expression] && start_searches < kMaxStartSearches) {
+    const std::regex* finder = start_searches < kMaxStartSearches ? start_finder(m.expression) : nullptr;
+    if (finder != nullptr) {
       ++start_searches;
       std::cmatch found;
       const char* begin = norm.data() + from;
       const auto flags = from > 0 ? std::regex_constants::match_prev_avail : std::regex_constants::match_default;
-      if (std::regex_search(begin, norm.data() + m.to, found, *start_finders_[m.expression], flags)) {
+      if (std::regex_search(begin, norm.data() + m.to, found, *finder, flags)) {
         m.from = from + static_cast<std::uint32_t>(found.position(0));
         continue;
       }

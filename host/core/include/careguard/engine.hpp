@@ -91,6 +91,8 @@ class Engine {
   Engine();
 
   void build_start_finders(const std::vector<std::string>& expressions);
+  void check_and_choose_flags(const std::vector<std::string>& expressions, const std::vector<std::string>& origins,
+                              const std::vector<bool>& needs_exact_start, std::vector<unsigned>& flags);
   [[nodiscard]] std::string cache_payload() const;
   bool load_cached(std::string_view payload);
   std::unique_ptr<Scratch> acquire_scratch() const;
@@ -104,7 +106,13 @@ class Engine {
   /// For those wide expressions: the same pattern anchored at its end, to find the exact start
   /// in a bounded window (nullopt where std::regex cannot read the pattern: the start is then
   /// estimated from the sentence).
-  std::vector<std::optional<std::regex>> start_finders_;
+  struct StartFinder {
+    std::string pattern;
+    std::once_flag once;
+    std::optional<std::regex> regex;
+  };
+  std::vector<std::unique_ptr<StartFinder>> start_finders_;
+  [[nodiscard]] const std::regex* start_finder(std::size_t expression) const;
   PhraseMatcher phrases_;
   std::vector<std::vector<std::uint32_t>> phrase_rules_;  // phrase id → rules whose `terms` hold it
   std::vector<std::string> allowlist_;  // normalised, sorted
