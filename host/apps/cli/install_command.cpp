@@ -45,6 +45,18 @@ fs::path default_host_path() {
 #endif
 }
 
+/// The path `path` will have once `root` is the machine's root: a careguard run from
+/// ROOT/usr/bin (dpkg --root with --force-script-chrootless) registers /usr/bin/careguard-host.
+fs::path without_root(const fs::path& path, const fs::path& root) {
+  if (root.empty()) return path;
+  std::error_code ec;
+  const fs::path real_root = fs::weakly_canonical(root, ec);
+  if (ec || real_root.empty() || real_root == real_root.root_path()) return path;
+  const fs::path inside = path.lexically_relative(real_root);
+  if (inside.empty() || *inside.begin() == "..") return path;
+  return real_root.root_path() / inside;
+}
+
 fs::path home_dir() {
 #if defined(_WIN32)
   const char* home = std::getenv("USERPROFILE");
@@ -75,7 +87,7 @@ install::Options to_options(const InstallFlags& flags) {
     else if (flags.os == "windows") options.os = install::Os::Windows;
     else throw CommandError(fmt::format("unknown --os '{}' (linux, macos, windows)", flags.os));
   }
-  options.host_path = flags.host_path.empty() ? default_host_path() : fs::path(flags.host_path);
+  options.host_path = flags.host_path.empty() ? without_root(default_host_path(), options.root) : fs::path(flags.host_path);
   return options;
 }
 
@@ -86,7 +98,7 @@ void add_install_flags(CLI::App* command, InstallFlags& flags) {
   command->add_option("--extension-id", flags.extension_ids, "Allowed Chromium extension id (repeatable; default the development id)");
   command->add_option("--firefox-id", flags.firefox_id, "Allowed Firefox add-on id (default careguard@careguard.app)");
   command->add_option("--host-path", flags.host_path, "Absolute path of careguard-host (default: next to careguard)");
-  command->add_option("--root", flags.root, "Prefix for system folders (packaging, e.g. dpkg --root)");
+  command->add_option("--root", flags.root, "Prefix for system folders (packaging, e.g. dpkg --root); a default host path under it loses it");
   command->add_option("--emit", flags.emit, "Print Windows registry entries as reg, powershell or wix instead of writing");
   command->add_option("--os", flags.os, "Plan for linux, macos or windows (with --emit)");
 }
