@@ -26,9 +26,12 @@ constexpr std::uint32_t kMaxEstimatedSpan = 200;
 /// starts matter for identifiers (validators read the span), which are narrow, so wider patterns
 /// (phrases with gaps) run without it.
 constexpr unsigned kMaxTrackedWidth = 64;
-/// Exact starts are searched for at most this many wide matches per scan (hostile texts).
-constexpr std::size_t kMaxStartSearches = 256;
+/// ... or whose text is short (e-mail addresses, "ab+"): the cost comes from long alternations.
+constexpr std::size_t kMaxTrackedLength = 100;
 constexpr std::string_view kCacheMagic = "CGENG001";
+/// Bump when the way packs become a database changes (flags, expression order), so a cache
+/// written by an older host is never loaded by a newer one.
+constexpr std::string_view kCompileScheme = "compile-scheme-3";
 
 struct RawMatch {
   std::uint32_t expression = 0;
@@ -133,7 +136,8 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
   std::map<std::string, std::vector<std::string>, std::less<>> word_lists;
   std::vector<std::pair<Rule, std::string>> rules;  // rule, pack id
   std::map<std::string, std::size_t, std::less<>> rule_index;
-  std::string hash_input(kHostVersion);
+  std::string hash_input(kCompileScheme);
+  hash_input += kHostVersion;
   for (const auto& pack : packs) {
     hash_input += to_json(pack).dump();
     engine->pack_summaries_.push_back({pack.id, pack.version, pack.rules.size(), pack.source});
@@ -317,7 +321,6 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
         (void)cache->store(cache_key, engine->cache_payload());
       }
     }
-    engine->build_start_finders(expressions);
     if (hs_alloc_scratch(engine->database_, &engine->prototype_scratch_) != HS_SUCCESS) {
       throw PackError("Hyperscan could not allocate scratch space");
     }
@@ -350,38 +353,11 @@ void Engine::check_and_choose_flags(const std::vector<std::string>& expressions,
     if (matches_empty) {
       throw PackError(fmt::format("{} can match empty text", origins[i]));
     }
-    const bool tracked = max_width <= kMaxTrackedWidth || needs_exact_start[i];
+    const bool tracked =
+        max_width <= kMaxTrackedWidth || expressions[i].size() <= kMaxTrackedLength || needs_exact_start[i];
     flags[i] = tracked ? kRuleFlags : (kRuleFlags & ~static_cast<unsigned>(HS_FLAG_SOM_LEFTMOST));
     expression_width_[i] = tracked ? 0 : std::min<std::uint32_t>(max_width, kMaxEstimatedSpan);
   }
-}
-
-void Engine::build_start_finders(const std::vector<std::string>& expressions) {
-  start_finders_.clear();
-  start_finders_.resize(expressions.size());
-  for (std::size_t i = 0; i < expressions.size() && i < expression_width_.size(); ++i) {
-    if (expression_width_[i] != 0) {
-      start_finders_[i] = std::make_unique<StartFinder>();
-      start_finders_[i]->pattern = "(?:" + expressions[i] + ")$";
-    }
-  }
-}
-
-const std::regex* Engine::start_finder(std::size_t expression) const {
-  if (expression >= start_finders_.size() || !start_finders_[expression]) {
-    return nullptr;
-  }
-  StartFinder& finder = *start_finders_[expression];
-  // Built on first use: constructing std::regex for long alternations costs milliseconds each,
-  // which start-up should not pay for patterns a text may never match.
-  std::call_once(finder.once, [&finder] {
-    try {
-      finder.regex.emplace(finder.pattern, std::regex::ECMAScript | std::regex::icase);
-    } catch (const std::regex_error&) {
-      // Hyperscan syntax std::regex does not know: the start stays an estimate.
-    }
-  });
-  return finder.regex ? &*finder.regex : nullptr;
 }
 
 std::string Engine::cache_payload() const {
@@ -502,26 +478,14 @@ ScanResult Engine::scan(std::string_view text, std::size_t max_findings) const {
   }
   result.truncated = s.stopped;
 
-  // Patterns without start tracking: the leftmost start of a match that ends where Hyperscan
-  // said, searched in a window of the pattern's widest match; failing that, the sentence start.
-  std::size_t start_searches = 0;
+  // Patterns without start tracking: start at the sentence (or line) the match ends in, at most
+  // their widest match back.
   for (auto& m : s.pattern_matches) {
     const std::uint32_t width = (*s.expression_width)[m.expression];
     if (width == 0) {
       continue;
     }
     std::uint32_t from = m.to > width ? m.to - width : 0;
-    const std::regex* finder = start_searches < kMaxStartSearches ? start_finder(m.expression) : nullptr;
-    if (finder != nullptr) {
-      ++start_searches;
-      std::cmatch found;
-      const char* begin = norm.data() + from;
-      const auto flags = from > 0 ? std::regex_constants::match_prev_avail : std::regex_constants::match_default;
-      if (std::regex_search(begin, norm.data() + m.to, found, *finder, flags)) {
-        m.from = from + static_cast<std::uint32_t>(found.position(0));
-        continue;
-      }
-    }
     for (std::uint32_t k = m.to; k > from; --k) {
       const char c = norm[k - 1];
       if ((c == '.' || c == '!' || c == '?' || c == '\n') && k < m.to) {

@@ -14,8 +14,6 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
-#include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,7 +88,6 @@ class Engine {
  private:
   Engine();
 
-  void build_start_finders(const std::vector<std::string>& expressions);
   void check_and_choose_flags(const std::vector<std::string>& expressions, const std::vector<std::string>& origins,
                               const std::vector<bool>& needs_exact_start, std::vector<unsigned>& flags);
   [[nodiscard]] std::string cache_payload() const;
@@ -103,16 +100,6 @@ class Engine {
   /// Per expression: 0 when Hyperscan reports its start; otherwise the pattern could not be
   /// compiled with start-of-match tracking and this is its widest match (the span is estimated).
   std::vector<std::uint32_t> expression_width_;
-  /// For those wide expressions: the same pattern anchored at its end, to find the exact start
-  /// in a bounded window (nullopt where std::regex cannot read the pattern: the start is then
-  /// estimated from the sentence).
-  struct StartFinder {
-    std::string pattern;
-    std::once_flag once;
-    std::optional<std::regex> regex;
-  };
-  std::vector<std::unique_ptr<StartFinder>> start_finders_;
-  [[nodiscard]] const std::regex* start_finder(std::size_t expression) const;
   PhraseMatcher phrases_;
   std::vector<std::vector<std::uint32_t>> phrase_rules_;  // phrase id → rules whose `terms` hold it
   std::vector<std::string> allowlist_;  // normalised, sorted
