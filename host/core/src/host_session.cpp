@@ -159,6 +159,11 @@ std::string HostSession::handle(std::string_view body) {
     if (const auto bad = utf::first_invalid_utf8(body)) {
       return error_reply(id, ErrorCode::InvalidUtf8, fmt::format("the frame is not valid UTF-8 (byte {})", *bad));
     }
+    // JSON never holds a raw NUL (inside a string it must be escaped), and the parser would take
+    // one as the end of input and ignore whatever follows it.
+    if (body.find('\0') != std::string_view::npos) {
+      return error_reply(id, ErrorCode::InvalidJson, "a raw NUL byte; JSON escapes it as \\u0000");
+    }
     if (json_depth(body, kMaxJsonDepth) > kMaxJsonDepth) {
       return error_reply(id, ErrorCode::InvalidJson, fmt::format("JSON nested deeper than {}", kMaxJsonDepth));
     }
@@ -170,6 +175,10 @@ std::string HostSession::handle(std::string_view body) {
       const bool surrogate = std::string_view(error.what()).find("surrogate") != std::string_view::npos;
       return error_reply(id, surrogate ? ErrorCode::InvalidUtf8 : ErrorCode::InvalidJson,
                          surrogate ? "a \\u escape makes a lone surrogate" : fmt::format("not JSON (at byte {})", error.byte));
+    } catch (const json::exception&) {
+      // A number too large for a double (1e999999) is out_of_range, not parse_error: still bad
+      // JSON from the sender, not a bug here. Its message quotes the request, so it is not logged.
+      return error_reply(id, ErrorCode::InvalidJson, "a number in the request is out of range");
     }
     if (!request.is_object()) {
       return error_reply(id, ErrorCode::InvalidJson, "a request must be a JSON object");
