@@ -23,7 +23,11 @@
 #define STDIN_FILENO 0
 #endif
 #else
+#include <sys/resource.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #endif
 
 namespace {
@@ -65,6 +69,15 @@ std::string pack_versions(const careguard::PackState& state) {
 int main(int argc, char** argv) {
 #ifndef _WIN32
   std::signal(SIGPIPE, SIG_IGN);  // a closed port shows up as a failed write, not a signal
+  std::signal(SIGXFSZ, SIG_IGN);  // a file-size limit shows up as a failed cache or audit write
+  // The host holds post text in memory while it scans. A crash must not put it in a core file or
+  // hand it to a crash reporter (systemd-coredump, apport), and another process of the same user
+  // must not read it through ptrace: no core dumps, and not dumpable.
+  const rlimit no_core{0, 0};
+  (void)setrlimit(RLIMIT_CORE, &no_core);
+#ifdef __linux__
+  (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
 #endif
   const int protocol_fd = claim_protocol_output();
   const std::vector<std::string> arguments(argv + 1, argv + argc);
