@@ -55,13 +55,19 @@ DatabaseCache* PackManager::cache() const { return cache_.get(); }
 
 std::shared_ptr<const PackState> PackManager::state() const { return state_.load(std::memory_order_acquire); }
 
-std::vector<std::filesystem::path> PackManager::pack_files() const {
+std::vector<std::filesystem::path> PackManager::pack_files(std::vector<std::filesystem::path>& unreadable) const {
   std::vector<std::filesystem::path> files;
   for (const auto& dir : config_.pack_dirs) {
     std::error_code error;
     std::filesystem::directory_iterator it(dir, error);
     if (error) {
-      continue;  // a missing directory is normal; an unreadable one shows as no packs from it
+      // A missing folder is normal. One that exists but cannot be listed holds packs IT meant to be
+      // in force, so it is reported rather than read as "no packs".
+      std::error_code ignored;
+      if (std::filesystem::exists(dir, ignored) || error != std::errc::no_such_file_or_directory) {
+        unreadable.push_back(dir);
+      }
+      continue;
     }
     for (const auto& entry : it) {
       const auto& path = entry.path();
@@ -76,7 +82,14 @@ std::vector<std::filesystem::path> PackManager::pack_files() const {
 
 PackManager::Fingerprint PackManager::fingerprint() const {
   Fingerprint files;
-  for (const auto& path : pack_files()) {
+  std::vector<std::filesystem::path> unreadable;
+  const auto found = pack_files(unreadable);
+  for (const auto& dir : unreadable) {
+    FileState state;
+    state.unreadable_folder = true;
+    files[dir] = state;
+  }
+  for (const auto& path : found) {
     std::error_code error;
     FileState state;
     state.modified = std::filesystem::last_write_time(path, error);
@@ -90,6 +103,18 @@ void PackManager::rebuild(const Fingerprint& files) {
   std::vector<PackProblem> problems;
   std::vector<std::pair<std::filesystem::path, Pack>> candidates;
   for (const auto& [path, file_state] : files) {
+    if (file_state.unreadable_folder) {
+      problems.push_back({path.string(), "the pack folder cannot be read (permissions?); its packs are not loaded"});
+      spdlog::warn("pack folder {} cannot be read; packs already in force from it stay in force", path.string());
+      // Packs that were in force from this folder stay in force: a permissions slip must not turn
+      // an organisation's rules off.
+      for (const auto& [file, pack] : last_good_) {
+        if (file.parent_path() == path && !files.contains(file)) {
+          candidates.emplace_back(file, pack);
+        }
+      }
+      continue;
+    }
     try {
       if (file_state.size > kMaxPackFileBytes) {
         throw PackError("larger than 64 MiB");

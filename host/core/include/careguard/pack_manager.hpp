@@ -62,13 +62,16 @@ class PackManager {
   struct FileState {
     std::filesystem::file_time_type modified{};
     std::uintmax_t size = 0;
+    /// The entry is a pack folder that exists but cannot be listed.
+    bool unreadable_folder = false;
     friend bool operator==(const FileState&, const FileState&) = default;
   };
   using Fingerprint = std::map<std::filesystem::path, FileState>;
 
   [[nodiscard]] Fingerprint fingerprint() const;
   void rebuild(const Fingerprint& files);
-  [[nodiscard]] std::vector<std::filesystem::path> pack_files() const;
+  /// Pack files in the configured folders; folders that exist but cannot be listed go to `unreadable`.
+  [[nodiscard]] std::vector<std::filesystem::path> pack_files(std::vector<std::filesystem::path>& unreadable) const;
 
   Config config_;
   DatabaseCache* cache() const;
