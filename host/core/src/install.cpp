@@ -103,6 +103,21 @@ void add_browser(std::vector<Browser>& list, Browser browser) {
   if (std::find(list.begin(), list.end(), browser) == list.end()) list.push_back(browser);
 }
 
+/// Creates `dir` and its missing parents without group or world write, whatever the umask: another
+/// user who could write there could swap the manifest for one that starts their own program.
+void create_manifest_dirs(const fs::path& dir, std::error_code& ec) {
+  std::vector<fs::path> missing;
+  for (fs::path p = dir; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return;
+  for (const auto& created : missing) {
+    fs::permissions(created, fs::perms::group_write | fs::perms::others_write, fs::perm_options::remove, ec);
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(Browser browser) {
@@ -356,7 +371,7 @@ ApplyResult apply_install(const Plan& plan) {
   for (const auto& file : plan.files) {
     std::error_code ec;
     const fs::path dir = file.path.parent_path();
-    fs::create_directories(dir, ec);
+    create_manifest_dirs(dir, ec);
     if (ec) throw InstallError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
     const fs::path tmp = dir / fmt::format(".{}.tmp", file.path.filename().string());
     {
