@@ -6,12 +6,14 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #ifndef _WIN32
+#include <csignal>
 #include <unistd.h>
 #endif
 
@@ -40,6 +42,29 @@ std::string platform_description() {
   }
   return fmt::format("tune{}-features{}", platform.tune, platform.cpu_features);
 }
+
+#ifndef _WIN32
+/// A host killed while writing its cache leaves "<file>.<pid>.tmp" behind; the next host to write
+/// the same file removes those whose writer has gone.
+void remove_abandoned_temporaries(const std::filesystem::path& path) {
+  const std::string prefix = path.filename().string() + ".";
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(path.parent_path(), error)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(prefix) || !name.ends_with(".tmp")) {
+      continue;
+    }
+    const std::string pid_text = name.substr(prefix.size(), name.size() - prefix.size() - 4);
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    const auto pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid != getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) {
+      std::filesystem::remove(entry.path(), error);
+    }
+  }
+}
+#endif
 
 }  // namespace
 
@@ -102,6 +127,7 @@ bool DatabaseCache::store(std::string_view key, std::string_view database) const
 #ifdef _WIN32
   const auto temporary = std::filesystem::path(path.string() + ".tmp");
 #else
+  remove_abandoned_temporaries(path);
   const auto temporary = std::filesystem::path(fmt::format("{}.{}.tmp", path.string(), getpid()));
 #endif
   {
