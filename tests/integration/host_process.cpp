@@ -9,7 +9,9 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,7 +19,8 @@ extern char** environ;
 
 namespace careguard::testing {
 
-HostProcess::HostProcess(const std::vector<std::string>& arguments, const std::vector<std::string>& environment) {
+HostProcess::HostProcess(const std::vector<std::string>& arguments, const std::vector<std::string>& environment,
+                         const HostLaunch& launch) {
   std::signal(SIGPIPE, SIG_IGN);
   int in[2];
   int out[2];
@@ -31,7 +34,7 @@ HostProcess::HostProcess(const std::vector<std::string>& arguments, const std::v
   }
   env_strings.insert(env_strings.end(), environment.begin(), environment.end());
   std::vector<char*> argv;
-  std::string binary = CAREGUARD_HOST_BIN;
+  std::string binary = launch.binary.empty() ? std::string(CAREGUARD_HOST_BIN) : launch.binary.string();
   argv.push_back(binary.data());
   std::vector<std::string> args = arguments;
   for (auto& a : args) {
@@ -52,6 +55,21 @@ HostProcess::HostProcess(const std::vector<std::string>& arguments, const std::v
     dup2(in[0], STDIN_FILENO);
     dup2(out[1], STDOUT_FILENO);
     dup2(err[1], STDERR_FILENO);
+    if (launch.max_file_bytes) {
+      std::signal(SIGXFSZ, SIG_DFL);  // the host must cope with the limit itself
+      const rlimit limit{*launch.max_file_bytes, *launch.max_file_bytes};
+      setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    if (launch.allow_core_dumps) {
+      const rlimit limit{RLIM_INFINITY, RLIM_INFINITY};
+      setrlimit(RLIMIT_CORE, &limit);
+    }
+    if (!launch.working_dir.empty() && chdir(launch.working_dir.c_str()) != 0) {
+      _exit(126);
+    }
+    if (launch.uid && (setgroups(0, nullptr) != 0 || setgid(*launch.uid) != 0 || setuid(*launch.uid) != 0)) {
+      _exit(125);
+    }
     execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
@@ -161,6 +179,7 @@ std::optional<int> HostProcess::wait_exit(std::chrono::milliseconds timeout) {
     const pid_t done = waitpid(pid_, &status, WNOHANG);
     if (done == pid_) {
       exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      dumped_core_ = WIFSIGNALED(status) && WCOREDUMP(status);
       return exit_status_;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
