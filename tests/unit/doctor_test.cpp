@@ -332,3 +332,46 @@ TEST_F(DoctorTest, JsonReport) {
   EXPECT_EQ((*missing)["area"], "edge");
   EXPECT_TRUE(missing->contains("fix"));
 }
+
+namespace {
+
+TEST_F(DoctorTest, ConfigurationAndPacksWritableByOtherUsersAreWarnedAbout) {
+  options_.browsers = {Browser::Chromium};
+  options_.probe_host = false;
+  install(Scope::System, {Browser::Chromium});
+  fs::create_directories(options_.paths.system_config.parent_path());
+  std::ofstream(options_.paths.system_config) << "{}";
+  fs::create_directories(options_.paths.system_packs);
+  const fs::path pack = options_.paths.system_packs / "org.cgpack";
+  std::ofstream(pack) << "{}";
+  const auto set_mode = [](const fs::path& path, fs::perms mode) { fs::permissions(path, mode, fs::perm_options::replace); };
+  const auto count = [](const Report& report, std::string_view name, const fs::path& path) {
+    return std::count_if(report.checks.begin(), report.checks.end(), [&](const Check& c) {
+      return c.name == name && c.path == path.string() && c.severity == Severity::Warning;
+    });
+  };
+
+  set_mode(options_.paths.system_config, fs::perms(0644));
+  set_mode(options_.paths.system_packs, fs::perms(0755));
+  set_mode(pack, fs::perms(0644));
+  const Report safe = careguard::doctor::run(options_);
+  EXPECT_EQ(count(safe, "config.writable", options_.paths.system_config), 0) << safe.to_text();
+  EXPECT_EQ(count(safe, "packs.writable", options_.paths.system_packs), 0) << safe.to_text();
+  EXPECT_EQ(count(safe, "packs.writable", pack), 0) << safe.to_text();
+
+  set_mode(options_.paths.system_config, fs::perms(0666));
+  set_mode(options_.paths.system_packs, fs::perms(0777));
+  set_mode(pack, fs::perms(0664));
+  const Report open = careguard::doctor::run(options_);
+  EXPECT_EQ(open.exit_code(), safe.exit_code()) << "a warning, not a failure";
+  EXPECT_EQ(count(open, "config.writable", options_.paths.system_config), 1) << open.to_text();
+  EXPECT_EQ(count(open, "packs.writable", options_.paths.system_packs), 1) << open.to_text();
+  EXPECT_EQ(count(open, "packs.writable", pack), 1) << open.to_text();
+  const auto fix = std::find_if(open.checks.begin(), open.checks.end(),
+                                [](const Check& c) { return c.name == "config.writable"; });
+  ASSERT_NE(fix, open.checks.end());
+  EXPECT_NE(fix->fix.find("chmod go-w"), std::string::npos);
+  EXPECT_NE(fix->message.find("0666"), std::string::npos);
+}
+
+}  // namespace

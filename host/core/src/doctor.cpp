@@ -142,6 +142,20 @@ Check make(std::string area, std::string name, Severity severity, std::string me
   return Check{std::move(area), std::move(name), severity, std::move(message), std::move(fix), std::move(path)};
 }
 
+/// Another user who can change the configuration or a pack folder can turn checks off (an empty
+/// allowed_callers, a trusted key of their own, an org pack deleted), so group- or world-writable
+/// ones are reported.
+std::optional<Check> writable_by_others(const fs::path& path, const std::string& area, const Options& options) {
+  if (options.os == install::Os::Windows) return std::nullopt;  // ACLs, not mode bits
+  std::error_code ec;
+  const auto permissions = fs::status(path, ec).permissions();
+  if (ec || (permissions & (fs::perms::group_write | fs::perms::others_write)) == fs::perms::none) return std::nullopt;
+  return make(area, area + ".writable", Severity::Warning,
+              fmt::format("{} can be changed by other users of this machine (mode {:04o}): they could turn checks off",
+                          path.string(), static_cast<unsigned>(permissions) & 07777U),
+              fmt::format("{}chmod go-w '{}'", sudo_prefix(options), path.string()), path.string());
+}
+
 }  // namespace
 
 std::string_view to_string(Severity severity) {
@@ -595,6 +609,7 @@ Report run(const Options& options) {
       if (std::string_view(label) == "system") allow_user = allow;
       report.checks.push_back(make("config", "config.ok", Severity::Ok, fmt::format("{} is valid", path.string()), {},
                                    path.string()));
+      if (auto writable = writable_by_others(path, "config", options)) report.checks.push_back(std::move(*writable));
     } catch (const std::exception& e) {
       report.checks.push_back(make("config", "config.invalid", Severity::Error, e.what(),
                                    fmt::format("correct {} (docs/CONFIG.md)", path.string()), path.string()));
@@ -619,10 +634,14 @@ Report run(const Options& options) {
                                    fmt::format("{}chmod 755 '{}'", sudo_prefix(options), dir.string()), dir.string()));
       continue;
     }
+    if (auto writable = writable_by_others(dir, "packs", options)) report.checks.push_back(std::move(*writable));
     std::size_t count = 0;
     for (; it != fs::directory_iterator(); it.increment(ec)) {
       if (ec) break;
-      if (it->path().extension() == ".json") ++count;
+      // .cgpack is what install_pack writes; .cgpack.json (and other .json) what IT copies in.
+      if (it->path().extension() != ".json" && it->path().extension() != ".cgpack") continue;
+      ++count;
+      if (auto writable = writable_by_others(it->path(), "packs", options)) report.checks.push_back(std::move(*writable));
     }
     pack_files += count;
     report.checks.push_back(make("packs", "packs.ok", Severity::Ok,
