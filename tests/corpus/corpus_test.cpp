@@ -5,6 +5,7 @@
 
 #include "careguard/engine.hpp"
 #include "careguard/names.hpp"
+#include "careguard/org_profile.hpp"
 
 #include <gtest/gtest.h>
 #include <fmt/format.h>
@@ -31,7 +32,8 @@ const Engine& engine() {
     org.id = "example-care";
     org.version = "1.0.0";
     std::ifstream profile(source("examples/org/profile.json"));
-    org.org = json::parse(profile);
+    // As `careguard org build` does: allowlist, org-name word list and rules from the profile.
+    apply_org_profile(org, json::parse(profile));
     const Normalizer normalizer;
     org.names = NameIndex::build_json(read_csv("examples/org/service-users.csv"), read_csv("examples/org/colleagues.csv"),
                                       normalizer);

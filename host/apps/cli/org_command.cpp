@@ -2,6 +2,7 @@
 
 #include "careguard/names.hpp"
 #include "careguard/normalizer.hpp"
+#include "careguard/org_profile.hpp"
 #include "careguard/signing.hpp"
 #include "cli/common.hpp"
 
@@ -74,13 +75,9 @@ void register_org_command(CLI::App& app, int& exit_code) {
       if (!profile.is_object()) {
         throw CommandError(fmt::format("{}: the profile must be a JSON object", options->profile));
       }
-      pack.org = profile;
-      // The provider's own public phone number and address are never findings.
-      for (const char* key : {"public_phone", "public_address", "public_email"}) {
-        if (profile.contains(key) && profile[key].is_string()) {
-          pack.allowlist.push_back(profile[key].get<std::string>());
-        }
-      }
+      // The profile's contact details and official accounts are allowlisted, and its name
+      // becomes the org-name word list and rules (docs/NAMES.md).
+      apply_org_profile(pack, profile);
     }
     const auto service_users = read_names(options->service_users);
     const auto colleagues = read_names(options->colleagues);
