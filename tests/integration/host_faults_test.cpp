@@ -20,8 +20,11 @@
 #include <sstream>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -444,6 +447,27 @@ std::vector<std::string> open_socket_inodes(pid_t pid) {
     if (target.starts_with("socket:[")) sockets.push_back(target.substr(8, target.size() - 9));
   }
   return sockets;
+}
+
+TEST(SocketInspection, FindsTheTestsOwnTcpAndUdpSockets) {
+  // The check below is only as good as its reading of /proc: it must find sockets that exist.
+  const int tcp = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int udp = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(tcp, 0);
+  ASSERT_GE(udp, 0);
+  sockaddr_in loopback{};
+  loopback.sin_family = AF_INET;
+  loopback.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(tcp, reinterpret_cast<const sockaddr*>(&loopback), sizeof loopback), 0);
+  ASSERT_EQ(::listen(tcp, 1), 0);
+  ASSERT_EQ(::bind(udp, reinterpret_cast<const sockaddr*>(&loopback), sizeof loopback), 0);
+  const auto mine = open_socket_inodes(::getpid());
+  const auto tcp_inodes = socket_inodes_in(::getpid(), "tcp");
+  const auto udp_inodes = socket_inodes_in(::getpid(), "udp");
+  EXPECT_EQ(std::count_if(mine.begin(), mine.end(), [&](const std::string& i) { return tcp_inodes.contains(i); }), 1);
+  EXPECT_EQ(std::count_if(mine.begin(), mine.end(), [&](const std::string& i) { return udp_inodes.contains(i); }), 1);
+  ::close(tcp);
+  ::close(udp);
 }
 
 TEST_F(HostFaultsTest, OpensNoNetworkSocketAndWritesNoTextToLogsOrAudit) {
