@@ -174,6 +174,13 @@ TEST(ParsePack, OtherFieldErrors) {
   EXPECT_THROW((void)careguard::parse_pack_text("{not json", "t"), PackError);
 }
 
+// Regression (tests/fuzz/regressions/pack_loader/number-overflow-1e400): nlohmann reports a number
+// too large for a double as out_of_range, which escaped parse_pack_text's PackError contract.
+TEST(ParsePack, NumberTooLargeIsAPackError) {
+  EXPECT_THROW((void)careguard::parse_pack_text(R"({"id":"p","version":"1.0.0","rules":[],"org":{"beds":1e400}})", "t"),
+               PackError);
+}
+
 TEST(ParsePack, ContextIsRead) {
   auto doc = valid_pack();
   doc["rules"][0]["context"] = {{"window", 5U},

@@ -189,6 +189,10 @@ json parse_json_text(std::string_view text, const std::string& source) {
     return json::parse(text);
   } catch (const json::parse_error& error) {
     throw PackError(fmt::format("{}: not valid JSON ({})", source, error.what()));
+  } catch (const json::out_of_range& error) {
+    // A number too large for a double (1e400) is out_of_range, not parse_error; callers only
+    // expect PackError.
+    throw PackError(fmt::format("{}: not usable JSON ({})", source, error.what()));
   }
 }
 
