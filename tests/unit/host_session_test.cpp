@@ -90,6 +90,18 @@ TEST_F(HostSessionTest, IntegerAndStringIdsEcho) {
   EXPECT_EQ(long_id["code"], 5);
 }
 
+// Regression (tests/fuzz/regressions/request_parser/hello-require-protocol-not-boolean, found by
+// reading on_hello; the request_parser fuzz target refuses it): a non-boolean require_protocol threw
+// inside nlohmann and came back as error 9 internal instead of 5 invalid_request.
+TEST_F(HostSessionTest, HelloRequireProtocolMustBeBoolean) {
+  HostSession session(*packs_, nullptr, true);
+  EXPECT_EQ(ask(session, R"({"type":"hello","id":1,"protocol":2,"require_protocol":"yes"})")["code"], 5);
+  EXPECT_EQ(ask(session, R"({"type":"hello","id":1,"require_protocol":1})")["code"], 5);
+  EXPECT_EQ(ask(session, R"({"type":"hello","id":1,"protocol":2,"require_protocol":true})")["code"], 12);
+  EXPECT_EQ(ask(session, R"({"type":"hello","id":1,"protocol":2,"require_protocol":false})")["type"], "hello");
+  EXPECT_EQ(ask(session, R"({"type":"hello","id":1,"protocol":1,"require_protocol":null})")["type"], "hello");
+}
+
 TEST_F(HostSessionTest, RefusedCallerGetsErrorEightForEveryType) {
   HostSession session(*packs_, nullptr, false);
   for (const char* body : {R"({"type":"hello","id":1})", R"({"type":"scan","id":1,"text":"x"})",

@@ -224,13 +224,18 @@ std::string HostSession::handle(std::string_view body) {
 }
 
 std::string HostSession::on_hello(const json& id, const json& request) {
+  const auto require = request.find("require_protocol");
+  const bool protocol_required = require != request.end() && !require->is_null();
+  if (protocol_required && !require->is_boolean()) {
+    throw RequestError{ErrorCode::InvalidRequest, "hello: 'require_protocol' must be true or false"};
+  }
   if (const auto it = request.find("protocol"); it != request.end() && !it->is_null()) {
     if (!it->is_number_integer()) {
       throw RequestError{ErrorCode::InvalidRequest, "hello: 'protocol' must be an integer"};
     }
     if (it->get<long long>() > kProtocolVersion) {
       // A newer extension can still talk version 1; only a peer that *requires* newer says so.
-      if (request.value("require_protocol", false)) {
+      if (protocol_required && require->get<bool>()) {
         throw RequestError{ErrorCode::UnsupportedProtocol,
                            fmt::format("this host speaks protocol {}", kProtocolVersion)};
       }
