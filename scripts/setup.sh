@@ -11,6 +11,8 @@ APT_PACKAGES=(
   # host libraries (found by CMake)
   libhyperscan-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libicu-dev libsodium-dev libcli11-dev libbenchmark-dev
+  # the regex libraries the benchmarks compare the engine with (scripts/bench.sh)
+  libre2-dev libpcre2-dev
   # Chart.js, compiled into careguard for the HTML audit report (docs/AUDIT.md)
   libjs-chart.js
   # fuzzing and sanitizer runtimes (clang's libFuzzer)
