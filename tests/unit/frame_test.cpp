@@ -135,8 +135,8 @@ TEST_F(PipeTest, ZeroLengthIsEmptyAndTheStreamGoesOn) {
 }
 
 TEST_F(PipeTest, OverLimitIsDiscardedExactlyAndTheNextFrameReads) {
-  const std::uint32_t length = careguard::kMaxIncomingFrame + 1;
-  writer_ = std::thread([this, length] {
+  constexpr std::uint32_t length = careguard::kMaxIncomingFrame + 1;
+  writer_ = std::thread([this] {
     EXPECT_TRUE(write_all(fds_[1], header(length)));
     const std::string chunk(64 * 1024, 'x');
     std::size_t left = length;
@@ -160,8 +160,8 @@ TEST_F(PipeTest, OverLimitIsDiscardedExactlyAndTheNextFrameReads) {
 }
 
 TEST_F(PipeTest, ExactlyTheLimitIsAFrame) {
-  const std::uint32_t length = careguard::kMaxIncomingFrame;
-  writer_ = std::thread([this, length] {
+  constexpr std::uint32_t length = careguard::kMaxIncomingFrame;
+  writer_ = std::thread([this] {
     EXPECT_TRUE(write_all(fds_[1], header(length) + std::string(length, 'y')));
     close_write();
   });
