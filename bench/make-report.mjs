@@ -134,6 +134,8 @@ table(['fact', 'value'], [
   ['CPU', `${model} (${simd})`],
   ['logical CPUs (nproc)', run('nproc', [])],
   ['memory', `${fixed(totalmem() / 2 ** 30)} GiB`],
+  // Other work on the machine shows in the p99s: say how busy it was.
+  ['load average when the in-process run started', engineRun?.context?.load_avg?.map((l) => fixed(l, 2)).join(', ') ?? 'unknown'],
   ['kernel', `${release()} (${run('uname', ['-m'])})`],
   ['OS', /PRETTY_NAME="([^"]*)"/.exec(existsSync('/etc/os-release') ? readFileSync('/etc/os-release', 'utf8') : '')?.[1] ?? 'unknown'],
   ['compiler, build type', `${compiler}, ${buildType}`],
