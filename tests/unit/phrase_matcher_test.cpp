@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -30,9 +31,9 @@ struct Found {
 std::vector<Found> run(const PhraseMatcher& matcher, std::string_view text) {
   std::vector<Token> tokens;
   careguard::tokenize(text, tokens);
-  std::vector<std::string_view> words;
+  PhraseMatcher::Scratch scratch;
   std::vector<PhraseHit> hits;
-  matcher.match(text, tokens, words, hits);
+  matcher.match(text, tokens, scratch, hits);
   std::vector<Found> out;
   for (const auto& hit : hits) {
     EXPECT_LE(hit.first_token, hit.last_token);
@@ -142,9 +143,9 @@ TEST(PhraseMatcher, TokenIndexesPointAtTheWords) {
   const std::string text = "\xF0\x9F\x98\x80 late for the double up call, then double up again";
   std::vector<Token> tokens;
   careguard::tokenize(text, tokens);
-  std::vector<std::string_view> words;
+  PhraseMatcher::Scratch scratch;
   std::vector<PhraseHit> hits;
-  matcher.match(text, tokens, words, hits);
+  matcher.match(text, tokens, scratch, hits);
   ASSERT_EQ(hits.size(), 2U);
   for (const auto& hit : hits) {
     EXPECT_EQ(hit.phrase, id);
@@ -155,6 +156,83 @@ TEST(PhraseMatcher, TokenIndexesPointAtTheWords) {
   }
   EXPECT_EQ(hits[0].first_token, 4U);  // 😀 late for the double
   EXPECT_EQ(hits[1].first_token, 8U);
+}
+
+TEST(PhraseMatcher, AgreesWithABruteForceSearchOnThousandsOfPhrases) {
+  // The matcher hashes words and n-grams; this checks every hit against a plain comparison of
+  // words, with a small vocabulary so that phrases share leading words and prefixes.
+  std::mt19937 random(20261124);
+  const std::vector<std::string> vocabulary = {"my", "client", "lady", "double", "up", "call", "care", "plan",
+                                               "meds", "mar", "chart", "hoist", "tea", "round", "the", "a",
+                                               "diagnosis", "diagnosed", "dementia", "rota", "shift", "office"};
+  auto word = [&] { return vocabulary[random() % vocabulary.size()]; };
+  PhraseMatcher matcher;
+  struct Reference {
+    std::vector<std::string> words;
+    bool is_prefix;
+    std::uint32_t id;
+  };
+  std::vector<Reference> references;
+  for (int p = 0; p < 3000; ++p) {
+    const std::size_t length = 1 + random() % 4;
+    Reference reference{{}, random() % 5 == 0, 0};
+    for (std::size_t k = 0; k < length; ++k) {
+      reference.words.push_back(word());
+    }
+    if (reference.is_prefix) {
+      auto& last = reference.words.back();
+      last.resize(1 + random() % last.size());
+    }
+    std::string phrase;
+    for (const auto& w : reference.words) {
+      if (!phrase.empty()) {
+        phrase += ' ';
+      }
+      phrase += w;
+    }
+    if (reference.is_prefix) {
+      phrase += '*';
+    }
+    reference.id = matcher.add(phrase);
+    references.push_back(reference);
+  }
+  for (int t = 0; t < 200; ++t) {
+    std::string text;
+    const std::size_t length = 1 + random() % 40;
+    for (std::size_t k = 0; k < length; ++k) {
+      if (k > 0) {
+        text += ' ';
+      }
+      text += word();
+    }
+    std::vector<Token> tokens;
+    careguard::tokenize(text, tokens);
+    std::vector<std::string_view> words;
+    for (const auto& token : tokens) {
+      words.push_back(std::string_view(text).substr(token.from, token.to - token.from));
+    }
+    std::vector<Found> expected;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      for (const auto& reference : references) {
+        const std::size_t n = reference.words.size();
+        if (i + n > words.size()) {
+          continue;
+        }
+        bool same = true;
+        for (std::size_t k = 0; k + 1 < n && same; ++k) {
+          same = words[i + k] == reference.words[k];
+        }
+        const std::string_view last = words[i + n - 1];
+        same = same && (reference.is_prefix ? last.starts_with(reference.words.back()) : last == reference.words.back());
+        if (same) {
+          expected.push_back({reference.id, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i + n - 1)});
+        }
+      }
+    }
+    std::sort(expected.begin(), expected.end());
+    expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+    ASSERT_EQ(run(matcher, text), expected) << "text: " << text;
+  }
 }
 
 }  // namespace

@@ -3,14 +3,18 @@
 // hash dictionary. Thousands of literal phrases cost one lookup per word of text, where compiling
 // them into Hyperscan with start-of-match tracking costs seconds of compile and megabytes of
 // database. A phrase may end in '*' to match any word starting with its last word ("diagnos*").
+//
+// Each word of the text is hashed once; an n-gram's key is built from its words' hashes, so a
+// longer n-gram costs one mix and one probe, never a string. Keys live in one flat open-addressing
+// table (a probe touches one cache line, where node-based maps chase pointers). A key that says
+// "a phrase ends here" is confirmed against the phrase's words before it counts, so a 64-bit
+// collision can never produce a finding.
 
 #include "careguard/names.hpp"
 
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace careguard {
@@ -23,33 +27,52 @@ struct PhraseHit {
 
 class PhraseMatcher {
  public:
+  /// Per-scan working space, reused between scans so matching allocates nothing once warm.
+  struct Scratch {
+    std::vector<std::string_view> words;
+    std::vector<std::uint64_t> hashes;
+  };
+
   /// Adds a normalised phrase and returns its id; adding the same phrase again returns the same
-  /// id. Throws std::invalid_argument when the phrase has no words.
+  /// id. Throws std::invalid_argument when the phrase has no words or more than eight.
   std::uint32_t add(std::string_view normalised_phrase);
 
-  [[nodiscard]] std::size_t size() const noexcept { return count_; }
-  [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
+  [[nodiscard]] std::size_t size() const noexcept { return phrases_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return phrases_.empty(); }
 
-  /// Every phrase occurrence in the tokens of `text`. `words` is scratch space.
-  void match(std::string_view text, const std::vector<Token>& tokens, std::vector<std::string_view>& words,
+  /// Every phrase occurrence in the tokens of `text`.
+  void match(std::string_view text, const std::vector<Token>& tokens, Scratch& scratch,
              std::vector<PhraseHit>& out) const;
 
   /// The form a word is compared in: possessive "'s" dropped ("client's" reads as "client").
   [[nodiscard]] static std::string_view comparable_word(std::string_view word) noexcept;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
-  };
-  using Table = std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>>;
+  static constexpr std::uint32_t kNone = 0xFFFFFFFFU;
 
-  Table exact_;
-  Table prefix_;  // key: the phrase without its '*'
-  std::unordered_set<std::string, Hash, std::equal_to<>> partial_;  // leading words of longer phrases
-  std::vector<std::size_t> prefix_lengths_;                         // byte lengths of prefix phrases' last word
+  struct Slot {
+    std::uint64_t key = 0;  // 0: empty
+    std::uint32_t exact = kNone;
+    std::uint32_t prefix = kNone;
+    bool continues = false;  // the n-gram begins a longer phrase
+  };
+
+  struct Phrase {
+    std::vector<std::string> words;  // comparable forms; for a prefix phrase the last is the prefix
+    bool is_prefix = false;
+  };
+
+  [[nodiscard]] const Slot* find(std::uint64_t key) const noexcept;
+  Slot& insert(std::uint64_t key);
+  void grow();
+  [[nodiscard]] bool confirm(const Phrase& phrase, const std::vector<std::string_view>& words,
+                             std::size_t first) const noexcept;
+
+  std::vector<Slot> slots_;
+  std::size_t used_ = 0;
+  std::vector<Phrase> phrases_;
+  std::vector<std::size_t> prefix_lengths_;  // byte lengths of prefix phrases' last word
   std::size_t max_words_ = 0;
-  std::uint32_t count_ = 0;
 };
 
 }  // namespace careguard
