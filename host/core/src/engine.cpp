@@ -10,28 +10,34 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <map>
 #include <set>
+#include <functional>
+#include <thread>
 
 namespace careguard {
 
 namespace {
 
-constexpr unsigned kRuleFlags = HS_FLAG_UTF8 | HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
+constexpr unsigned kRuleFlags = HS_FLAG_UTF8 | HS_FLAG_CASELESS;
 constexpr double kContextConfidenceBoost = 0.3;
-/// A pattern without start-of-match tracking is underlined from at most this far back.
+/// A match is looked for (and, without an exact start, underlined from) at most this far back.
 constexpr std::uint32_t kMaxEstimatedSpan = 200;
-/// Start-of-match tracking is what makes Hyperscan compile slowly and databases large; exact
-/// starts matter for identifiers (validators read the span), which are narrow, so wider patterns
-/// (phrases with gaps) run without it.
+/// Start-of-match tracking costs compile time and database size, and makes Hyperscan slow on
+/// every scan when it is in the main database. Exact starts matter for identifiers (validators
+/// read the span), which are narrow, so only narrow or short patterns, and every pattern with a
+/// validator, go into the start database; wider ones (phrases with gaps) get estimated spans.
 constexpr unsigned kMaxTrackedWidth = 64;
 /// ... or whose text is short (e-mail addresses, "ab+"): the cost comes from long alternations.
 constexpr std::size_t kMaxTrackedLength = 100;
-constexpr std::string_view kCacheMagic = "CGENG001";
+/// A window scanned for a start is widened to the word before it, at most this far.
+constexpr std::uint32_t kMaxWindowWidening = 32;
+constexpr std::string_view kCacheMagic = "CGENG002";
 /// Bump when the way packs become a database changes (flags, expression order), so a cache
 /// written by an older host is never loaded by a newer one.
-constexpr std::string_view kCompileScheme = "compile-scheme-3";
+constexpr std::string_view kCompileScheme = "compile-scheme-4";
 
 struct RawMatch {
   std::uint32_t expression = 0;
@@ -77,18 +83,20 @@ struct Engine::CompiledRule {
 struct Engine::Scratch {
   hs_scratch_t* hs = nullptr;
   const std::vector<std::uint32_t>* expression_rule = nullptr;
-  const std::vector<std::uint32_t>* expression_width = nullptr;
   std::size_t raw_count = 0;
   bool stopped = false;
   NormalizedText normalised;
   std::vector<RawMatch> pattern_matches;
+  std::vector<RawMatch> start_reports;  // from the start database, window offsets added
+  std::vector<std::uint32_t> exact_order;  // indexes of pattern_matches that need exact starts
+  std::uint32_t window_offset = 0;
+  std::uint32_t window_expression = 0;
   std::vector<PhraseHit> phrase_hits;
-  std::vector<std::string_view> words;
+  PhraseMatcher::Scratch phrase_scratch;
   std::vector<Candidate> candidates;
   std::vector<Token> tokens;
   std::vector<NameMatch> names;
-  std::vector<std::vector<std::uint32_t>> term_tokens;
-  std::vector<std::uint32_t> touched_terms;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> hits_by_word;  // (last word, phrase), sorted
 
   Scratch() = default;
   Scratch(const Scratch&) = delete;
@@ -121,6 +129,11 @@ Engine::~Engine() {
   }
   if (database_ != nullptr) {
     hs_free_database(database_);
+  }
+  for (auto* database : start_databases_) {
+    if (database != nullptr) {
+      hs_free_database(database);
+    }
   }
 }
 
@@ -225,7 +238,6 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
   };
 
   std::vector<std::string> expressions;
-  std::vector<unsigned> flags;
   std::vector<std::string> expression_origin;  // for error messages
   std::vector<bool> needs_exact_start;
   for (auto& [rule, pack_id] : rules) {
@@ -258,10 +270,10 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
       const std::string origin = fmt::format("pack '{}' rule '{}' pattern {}", pack_id, rule.id, p + 1);
       // Checked (hs_expression_info) only when compiling: a cached database was checked before.
       expressions.push_back(rule.patterns[p]);
-      flags.push_back(kRuleFlags);
       expression_origin.push_back(origin);
       engine->expression_rule_.push_back(rule_number);
-      engine->expression_width_.push_back(0);
+      engine->expression_width_.push_back(kMaxEstimatedSpan);
+      engine->expression_exact_.push_back(0);
       // A validator reads the exact span, so its patterns always keep start tracking.
       needs_exact_start.push_back(compiled.validator != nullptr);
     }
@@ -288,35 +300,8 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
       }
     }
     if (!loaded) {
-      engine->check_and_choose_flags(expressions, expression_origin, needs_exact_start, flags);
-      std::vector<const char*> pointers;
-      std::vector<unsigned> ids;
-      for (std::size_t i = 0; i < expressions.size(); ++i) {
-        pointers.push_back(expressions[i].c_str());
-        ids.push_back(static_cast<unsigned>(i));
-      }
-      for (;;) {
-        hs_compile_error_t* error = nullptr;
-        if (hs_compile_multi(pointers.data(), flags.data(), ids.data(), static_cast<unsigned>(pointers.size()),
-                             HS_MODE_BLOCK, nullptr, &engine->database_, &error) == HS_SUCCESS) {
-          break;
-        }
-        std::string message = error != nullptr ? error->message : "unknown error";
-        const int index = error != nullptr ? error->expression : -1;
-        hs_free_compile_error(error);
-        const auto at = static_cast<std::size_t>(index);
-        if (index >= 0 && at < flags.size() && (flags[at] & HS_FLAG_SOM_LEFTMOST) != 0U &&
-            message.find("too large") != std::string::npos) {
-          // Hyperscan cannot track this pattern's start: run it without, with an estimated span.
-          flags[at] &= ~static_cast<unsigned>(HS_FLAG_SOM_LEFTMOST);
-          engine->expression_width_[at] = kMaxEstimatedSpan;
-          continue;
-        }
-        if (index >= 0 && at < expression_origin.size()) {
-          message = fmt::format("{}: {}", expression_origin[at], message);
-        }
-        throw PackError(fmt::format("the packs do not compile: {}", message));
-      }
+      engine->check_expressions(expressions, expression_origin, needs_exact_start);
+      engine->compile(expressions, expression_origin);
       if (cache != nullptr) {
         (void)cache->store(cache_key, engine->cache_payload());
       }
@@ -324,9 +309,20 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
     if (hs_alloc_scratch(engine->database_, &engine->prototype_scratch_) != HS_SUCCESS) {
       throw PackError("Hyperscan could not allocate scratch space");
     }
+    for (auto* database : engine->start_databases_) {
+      // One scratch serves every database it was grown for.
+      if (database != nullptr && hs_alloc_scratch(database, &engine->prototype_scratch_) != HS_SUCCESS) {
+        throw PackError("Hyperscan could not allocate scratch space");
+      }
+    }
     std::size_t size = 0;
     if (hs_database_size(engine->database_, &size) == HS_SUCCESS) {
       engine->stats_.database_bytes = size;
+    }
+    for (auto* database : engine->start_databases_) {
+      if (database != nullptr && hs_database_size(database, &size) == HS_SUCCESS) {
+        engine->stats_.database_bytes += size;
+      }
     }
   }
   engine->stats_.compile_time =
@@ -336,9 +332,8 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
   return engine;
 }
 
-void Engine::check_and_choose_flags(const std::vector<std::string>& expressions,
-                                    const std::vector<std::string>& origins, const std::vector<bool>& needs_exact_start,
-                                    std::vector<unsigned>& flags) {
+void Engine::check_expressions(const std::vector<std::string>& expressions, const std::vector<std::string>& origins,
+                               const std::vector<bool>& needs_exact_start) {
   for (std::size_t i = 0; i < expressions.size(); ++i) {
     hs_expr_info_t* info = nullptr;
     hs_compile_error_t* error = nullptr;
@@ -355,59 +350,176 @@ void Engine::check_and_choose_flags(const std::vector<std::string>& expressions,
     }
     const bool tracked =
         max_width <= kMaxTrackedWidth || expressions[i].size() <= kMaxTrackedLength || needs_exact_start[i];
-    flags[i] = tracked ? kRuleFlags : (kRuleFlags & ~static_cast<unsigned>(HS_FLAG_SOM_LEFTMOST));
-    expression_width_[i] = tracked ? 0 : std::min<std::uint32_t>(max_width, kMaxEstimatedSpan);
+    expression_exact_[i] = tracked ? 1 : 0;
+    expression_width_[i] = std::min<std::uint32_t>(max_width, kMaxEstimatedSpan);
   }
 }
 
-std::string Engine::cache_payload() const {
-  // The database plus which expressions run without start tracking, so a cache hit needs no
-  // per-pattern test compiles.
-  std::string out(kCacheMagic);
-  const auto count = static_cast<std::uint32_t>(expression_width_.size());
-  out.append(reinterpret_cast<const char*>(&count), sizeof count);
-  out.append(reinterpret_cast<const char*>(expression_width_.data()), count * sizeof(std::uint32_t));
-  out += serialize().bytes;
-  return out;
+namespace {
+
+/// One Hyperscan block database of the given expressions; errors name the pack, rule and pattern.
+hs_database_t* compile_database(const std::vector<std::string>& expressions, const std::vector<unsigned>& ids,
+                                unsigned flags, const std::vector<std::string>& origins) {
+  if (ids.empty()) {
+    return nullptr;
+  }
+  std::vector<const char*> pointers;
+  const std::vector<unsigned> all_flags(ids.size(), flags);
+  for (const auto id : ids) {
+    pointers.push_back(expressions[id].c_str());
+  }
+  hs_database_t* database = nullptr;
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_multi(pointers.data(), all_flags.data(), ids.data(), static_cast<unsigned>(ids.size()), HS_MODE_BLOCK,
+                       nullptr, &database, &error) == HS_SUCCESS) {
+    return database;
+  }
+  std::string message = error != nullptr ? error->message : "unknown error";
+  const int index = error != nullptr ? error->expression : -1;
+  hs_free_compile_error(error);
+  if (index >= 0 && static_cast<std::size_t>(index) < ids.size()) {
+    message = fmt::format("{}: {}", origins[ids[static_cast<std::size_t>(index)]], message);
+  }
+  throw PackError(fmt::format("the packs do not compile: {}", message));
 }
 
-bool Engine::load_cached(std::string_view payload) {
-  const std::size_t header = kCacheMagic.size() + sizeof(std::uint32_t);
-  if (payload.size() < header || payload.substr(0, kCacheMagic.size()) != kCacheMagic) {
+}  // namespace
+
+void Engine::compile(const std::vector<std::string>& expressions, const std::vector<std::string>& origins) {
+  std::vector<unsigned> all;
+  for (unsigned i = 0; i < expressions.size(); ++i) {
+    all.push_back(i);
+  }
+  start_databases_.assign(expressions.size(), nullptr);
+  // The start databases are independent of the main one; on a laptop's second core they are free.
+  std::thread start_thread([&] {
+    for (std::size_t i = 0; i < expressions.size(); ++i) {
+      if (expression_exact_[i] == 0) {
+        continue;
+      }
+      hs_compile_error_t* error = nullptr;
+      if (hs_compile(expressions[i].c_str(), kRuleFlags | HS_FLAG_SOM_LEFTMOST, HS_MODE_BLOCK, nullptr,
+                     &start_databases_[i], &error) != HS_SUCCESS) {
+        // Hyperscan cannot track this start ("too large"): the span is estimated instead. The
+        // pattern itself was checked and compiles in the main database.
+        hs_free_compile_error(error);
+        start_databases_[i] = nullptr;
+        expression_exact_[i] = 0;
+      }
+    }
+  });
+  std::exception_ptr main_failure;
+  try {
+    database_ = compile_database(expressions, all, kRuleFlags, origins);
+  } catch (...) {
+    main_failure = std::current_exception();
+  }
+  start_thread.join();
+  if (main_failure) {
+    std::rethrow_exception(main_failure);
+  }
+}
+
+namespace {
+
+void append_u32(std::string& out, std::uint32_t value) { out.append(reinterpret_cast<const char*>(&value), sizeof value); }
+
+bool read_u32(std::string_view& in, std::uint32_t& value) {
+  if (in.size() < sizeof value) {
     return false;
   }
-  std::uint32_t count = 0;
-  std::memcpy(&count, payload.data() + kCacheMagic.size(), sizeof count);
-  if (count != expression_width_.size() || payload.size() < header + count * sizeof(std::uint32_t)) {
-    return false;
-  }
-  std::vector<std::uint32_t> widths(count);
-  std::memcpy(widths.data(), payload.data() + header, count * sizeof(std::uint32_t));
-  const std::string_view database = payload.substr(header + count * sizeof(std::uint32_t));
-  hs_database_t* loaded = nullptr;
-  // Trial load: a file that passed its checksum may still not suit this library.
-  if (hs_deserialize_database(database.data(), database.size(), &loaded) != HS_SUCCESS) {
-    return false;
-  }
-  database_ = loaded;
-  expression_width_ = std::move(widths);
-  from_cache_ = true;
+  std::memcpy(&value, in.data(), sizeof value);
+  in.remove_prefix(sizeof value);
   return true;
 }
 
-SerializedDatabase Engine::serialize() const {
+bool deserialize(std::string_view bytes, hs_database_t*& database) {
+  // Trial load: a file that passed its checksum may still not suit this library.
+  return hs_deserialize_database(bytes.data(), bytes.size(), &database) == HS_SUCCESS;
+}
+
+SerializedDatabase serialize_database(const hs_database_t* database) {
   SerializedDatabase out;
-  if (database_ == nullptr) {
+  if (database == nullptr) {
     return out;
   }
   char* bytes = nullptr;
   std::size_t length = 0;
-  if (hs_serialize_database(database_, &bytes, &length) == HS_SUCCESS) {
+  if (hs_serialize_database(database, &bytes, &length) == HS_SUCCESS) {
     out.bytes.assign(bytes, length);
     std::free(bytes);  // NOLINT(cppcoreguidelines-no-malloc): Hyperscan allocates it with malloc
   }
   return out;
 }
+
+}  // namespace
+
+SerializedDatabase Engine::serialize() const { return serialize_database(database_); }
+
+std::string Engine::cache_payload() const {
+  // The main database, then per expression its width and its start database (size 0: none),
+  // so a cache hit needs no per-pattern work.
+  std::string out(kCacheMagic);
+  const auto count = static_cast<std::uint32_t>(expression_width_.size());
+  append_u32(out, count);
+  const std::string main = serialize().bytes;
+  append_u32(out, static_cast<std::uint32_t>(main.size()));
+  out += main;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    append_u32(out, expression_width_[i]);
+    const std::string start = serialize_database(start_databases_[i]).bytes;
+    append_u32(out, static_cast<std::uint32_t>(start.size()));
+    out += start;
+  }
+  return out;
+}
+
+bool Engine::load_cached(std::string_view payload) {
+  if (!payload.starts_with(kCacheMagic)) {
+    return false;
+  }
+  payload.remove_prefix(kCacheMagic.size());
+  std::uint32_t count = 0;
+  std::uint32_t main_size = 0;
+  if (!read_u32(payload, count) || count != expression_width_.size() || !read_u32(payload, main_size) ||
+      main_size == 0 || payload.size() < main_size) {
+    return false;
+  }
+  std::vector<std::uint32_t> widths(count);
+  std::vector<hs_database_t*> starts(count, nullptr);
+  auto release = [&] {
+    for (auto* database : starts) {
+      if (database != nullptr) {
+        hs_free_database(database);
+      }
+    }
+  };
+  const std::string_view main = payload.substr(0, main_size);
+  payload.remove_prefix(main_size);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    std::uint32_t size = 0;
+    if (!read_u32(payload, widths[i]) || !read_u32(payload, size) || payload.size() < size ||
+        (size > 0 && !deserialize(payload.substr(0, size), starts[i]))) {
+      release();
+      return false;
+    }
+    payload.remove_prefix(size);
+  }
+  hs_database_t* main_database = nullptr;
+  if (!payload.empty() || !deserialize(main, main_database)) {
+    release();
+    return false;
+  }
+  database_ = main_database;
+  start_databases_ = std::move(starts);
+  expression_width_ = std::move(widths);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    expression_exact_[i] = start_databases_[i] != nullptr ? 1 : 0;
+  }
+  from_cache_ = true;
+  return true;
+}
+
 
 std::unique_ptr<Engine::Scratch> Engine::acquire_scratch() const {
   {
@@ -423,8 +535,6 @@ std::unique_ptr<Engine::Scratch> Engine::acquire_scratch() const {
     throw std::bad_alloc();
   }
   scratch->expression_rule = &expression_rule_;
-  scratch->expression_width = &expression_width_;
-  scratch->term_tokens.resize(phrases_.size());
   return scratch;
 }
 
@@ -449,9 +559,111 @@ int on_match(unsigned int id, unsigned long long from, unsigned long long to, un
 
 }  // namespace
 
+namespace {
+
+int on_start_match(unsigned int /*id: always 0, one pattern per database*/, unsigned long long from, unsigned long long to, unsigned int /*flags*/,
+                   void* context) {
+  auto* scratch = static_cast<Engine::Scratch*>(context);
+  if (scratch->start_reports.size() >= kMaxRawMatches) {
+    return 1;
+  }
+  scratch->start_reports.push_back({scratch->window_expression, 0, static_cast<std::uint32_t>(from) + scratch->window_offset,
+                                    static_cast<std::uint32_t>(to) + scratch->window_offset});
+  return 0;
+}
+
+bool is_word_byte(char c) noexcept {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte >= 0x80 || std::isalnum(byte) != 0 || c == '_';
+}
+
+}  // namespace
+
+void Engine::resolve_starts(Scratch& s) const {
+  const std::string& norm = s.normalised.text;
+  s.exact_order.clear();
+  for (std::uint32_t i = 0; i < s.pattern_matches.size(); ++i) {
+    RawMatch& m = s.pattern_matches[i];
+    if (start_databases_[m.expression] != nullptr) {
+      s.exact_order.push_back(i);
+      continue;
+    }
+    // No exact start: the sentence (or line) the match ends in, at most its widest match back.
+    const std::uint32_t width = expression_width_[m.expression];
+    std::uint32_t from = m.to > width ? m.to - width : 0;
+    for (std::uint32_t k = m.to; k > from; --k) {
+      const char c = norm[k - 1];
+      if ((c == '.' || c == '!' || c == '?' || c == '\n') && k < m.to) {
+        from = k;
+        break;
+      }
+    }
+    while (from < m.to && (norm[from] == ' ' || norm[from] == '\n')) {
+      ++from;
+    }
+    m.from = from;
+  }
+  if (s.exact_order.empty()) {
+    return;
+  }
+  auto window_start = [&](const RawMatch& m) {
+    std::uint32_t start = m.to - std::min(m.to, expression_width_[m.expression]);
+    // Begin after a non-word byte, so "\b" at the window's edge means what it means in the text.
+    const std::uint32_t limit = start > kMaxWindowWidening ? start - kMaxWindowWidening : 0;
+    while (start > limit && is_word_byte(norm[start - 1])) {
+      --start;
+    }
+    while (start > 0 && (static_cast<unsigned char>(norm[start]) & 0xC0U) == 0x80U) {
+      --start;  // never begin inside a UTF-8 sequence
+    }
+    return start;
+  };
+  // Exact starts: the expression's own start database over a window before each of its ends
+  // (overlapping windows of one expression are scanned once). Matches are few and windows
+  // small, so this costs a fraction of tracking starts across the whole text.
+  std::sort(s.exact_order.begin(), s.exact_order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const RawMatch& x = s.pattern_matches[a];
+    const RawMatch& y = s.pattern_matches[b];
+    return x.expression != y.expression ? x.expression < y.expression : x.to < y.to;
+  });
+  s.start_reports.clear();
+  std::size_t k = 0;
+  while (k < s.exact_order.size()) {
+    const RawMatch& head = s.pattern_matches[s.exact_order[k]];
+    const std::uint32_t begin = window_start(head);
+    std::uint32_t end = head.to;
+    std::size_t next = k + 1;
+    while (next < s.exact_order.size() && s.pattern_matches[s.exact_order[next]].expression == head.expression &&
+           window_start(s.pattern_matches[s.exact_order[next]]) <= end) {
+      end = s.pattern_matches[s.exact_order[next]].to;
+      ++next;
+    }
+    s.window_offset = begin;
+    s.window_expression = head.expression;
+    hs_scan(start_databases_[head.expression], norm.data() + begin, end - begin, 0, s.hs, on_start_match, &s);
+    k = next;
+  }
+  // A report counts only where the main scan saw the same expression end: the window's right
+  // edge may cut a word and let "\b" match where the whole text has none.
+  std::sort(s.start_reports.begin(), s.start_reports.end(), [](const RawMatch& a, const RawMatch& b) {
+    return a.expression != b.expression ? a.expression < b.expression : (a.to != b.to ? a.to < b.to : a.from < b.from);
+  });
+  for (const auto index : s.exact_order) {
+    RawMatch& m = s.pattern_matches[index];
+    const auto it = std::lower_bound(s.start_reports.begin(), s.start_reports.end(), m,
+                                     [](const RawMatch& a, const RawMatch& b) {
+                                       return a.expression != b.expression ? a.expression < b.expression : a.to < b.to;
+                                     });
+    if (it != s.start_reports.end() && it->expression == m.expression && it->to == m.to) {
+      m.from = it->from;  // the leftmost start, as start-of-match tracking would report it
+    } else {
+      m.from = m.to - std::min(m.to, expression_width_[m.expression]);
+    }
+  }
+}
+
 // Defined here (not in the anonymous namespace) because it reads Scratch's members.
 struct ScanPass {
-  const Engine& engine;
   Engine::Scratch& s;
 
   [[nodiscard]] std::size_t token_at(std::uint32_t byte) const {
@@ -478,26 +690,7 @@ ScanResult Engine::scan(std::string_view text, std::size_t max_findings) const {
   }
   result.truncated = s.stopped;
 
-  // Patterns without start tracking: start at the sentence (or line) the match ends in, at most
-  // their widest match back.
-  for (auto& m : s.pattern_matches) {
-    const std::uint32_t width = (*s.expression_width)[m.expression];
-    if (width == 0) {
-      continue;
-    }
-    std::uint32_t from = m.to > width ? m.to - width : 0;
-    for (std::uint32_t k = m.to; k > from; --k) {
-      const char c = norm[k - 1];
-      if ((c == '.' || c == '!' || c == '?' || c == '\n') && k < m.to) {
-        from = k;
-        break;
-      }
-    }
-    while (from < m.to && (norm[from] == ' ' || norm[from] == '\n')) {
-      ++from;
-    }
-    m.from = from;
-  }
+  resolve_starts(s);
 
   // One span per occurrence: for each rule and start, the longest end its validator accepts.
   std::sort(s.pattern_matches.begin(), s.pattern_matches.end(), [](const RawMatch& a, const RawMatch& b) {
@@ -532,7 +725,7 @@ ScanResult Engine::scan(std::string_view text, std::size_t max_findings) const {
   }
 
   tokenize(norm, s.tokens);
-  phrases_.match(norm, s.tokens, s.words, s.phrase_hits);
+  phrases_.match(norm, s.tokens, s.phrase_scratch, s.phrase_hits);
   if (s.phrase_hits.size() > kMaxRawMatches) {
     s.phrase_hits.resize(kMaxRawMatches);
     result.truncated = true;
@@ -574,29 +767,24 @@ ScanResult Engine::scan(std::string_view text, std::size_t max_findings) const {
   }
   s.candidates.resize(merged);
 
-  // Where each context term stands, as word numbers.
-  const ScanPass pass{*this, s};
-  for (const auto term : s.touched_terms) {
-    s.term_tokens[term].clear();
-  }
-  s.touched_terms.clear();
+  // Where the phrases stand, by word number. A rule's context lists can hold thousands of words;
+  // the few phrases within a window are checked against them, not the other way round.
+  const ScanPass pass{s};
+  s.hits_by_word.clear();
   if (!s.candidates.empty()) {
     for (const auto& hit : s.phrase_hits) {
-      auto& positions = s.term_tokens[hit.phrase];
-      if (positions.empty()) {
-        s.touched_terms.push_back(hit.phrase);
-      }
-      positions.push_back(hit.last_token);
+      s.hits_by_word.emplace_back(hit.last_token, hit.phrase);
     }
-    for (const auto term : s.touched_terms) {
-      std::sort(s.term_tokens[term].begin(), s.term_tokens[term].end());
-    }
+    std::sort(s.hits_by_word.begin(), s.hits_by_word.end());
   }
   auto near = [&](const std::vector<std::uint32_t>& terms, std::size_t low, std::size_t high) {
-    for (const auto term : terms) {
-      const auto& positions = s.term_tokens[term];
-      const auto it = std::lower_bound(positions.begin(), positions.end(), low);
-      if (it != positions.end() && *it <= high) {
+    if (terms.empty()) {
+      return false;
+    }
+    auto it = std::lower_bound(s.hits_by_word.begin(), s.hits_by_word.end(),
+                               std::pair<std::uint32_t, std::uint32_t>{static_cast<std::uint32_t>(low), 0});
+    for (; it != s.hits_by_word.end() && it->first <= high; ++it) {
+      if (std::binary_search(terms.begin(), terms.end(), it->second)) {
         return true;
       }
     }

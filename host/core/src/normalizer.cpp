@@ -85,15 +85,28 @@ void Normalizer::normalize(std::string_view utf8, NormalizedText& out) const {
   std::uint32_t offset16 = 0;
 
   while (i < length) {
-    // ASCII followed by ASCII (or the end) is a segment of its own: fold it directly.
-    if (data[i] < 0x80 && (i + 1 == length || data[i + 1] < 0x80)) {
-      char c = static_cast<char>(data[i]);
-      if (c >= 'A' && c <= 'Z') {
-        c = static_cast<char>(c - 'A' + 'a');
+    // ASCII followed by ASCII (or the end) is a segment of its own: fold a whole run directly.
+    std::int32_t run = i;
+    while (run < length && data[run] < 0x80 && (run + 1 == length || data[run + 1] < 0x80)) {
+      ++run;
+    }
+    if (run > i) {
+      const auto count = static_cast<std::size_t>(run - i);
+      const std::size_t at = out.text.size();
+      out.text.resize(at + count);
+      out.origin_start.resize(at + count);
+      out.origin_end.resize(at + count);
+      for (std::size_t k = 0; k < count; ++k) {
+        char c = static_cast<char>(data[static_cast<std::size_t>(i) + k]);
+        if (c >= 'A' && c <= 'Z') {
+          c = static_cast<char>(c - 'A' + 'a');
+        }
+        out.text[at + k] = c;
+        out.origin_start[at + k] = offset16 + static_cast<std::uint32_t>(k);
+        out.origin_end[at + k] = offset16 + static_cast<std::uint32_t>(k) + 1;
       }
-      push_byte(out, c, offset16, offset16 + 1);
-      ++i;
-      ++offset16;
+      offset16 += static_cast<std::uint32_t>(count);
+      i = run;
       continue;
     }
     // A normalisation segment: one code point plus any that follow without a boundary before
@@ -129,13 +142,21 @@ std::string Normalizer::normalize(std::string_view utf8) const {
 void join_spaced_digits(NormalizedText& text) {
   const std::string& s = text.text;
   const std::size_t n = s.size();
-  // Quick exit: most texts have no "d d d d" run at all.
+  // Quick exit: most texts have no run of four lone digits with separators ("9 4 3 4"), though
+  // many have "10.30" or "2-3"; copying the whole text for those would cost more than the scan.
   bool candidate = false;
-  for (std::size_t i = 0; i + 2 < n; ++i) {
-    if (is_ascii_digit(s[i]) && is_digit_separator(s[i + 1]) && is_ascii_digit(s[i + 2])) {
-      candidate = true;
-      break;
+  for (std::size_t i = 0; i + 6 < n && !candidate; ++i) {
+    if (!is_ascii_digit(s[i]) || (i > 0 && is_ascii_digit(s[i - 1]))) {
+      continue;
     }
+    std::size_t end = i;
+    std::size_t digits = 1;
+    while (end + 2 < n && !is_ascii_digit(s[end + 1]) && is_digit_separator(s[end + 1]) &&
+           is_ascii_digit(s[end + 2]) && (end + 3 >= n || !is_ascii_digit(s[end + 3]))) {
+      end += 2;
+      ++digits;
+    }
+    candidate = digits >= 4 && (i + 1 >= n || !is_ascii_digit(s[i + 1]));
   }
   if (!candidate) {
     return;

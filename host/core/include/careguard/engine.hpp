@@ -88,24 +88,33 @@ class Engine {
  private:
   Engine();
 
-  void check_and_choose_flags(const std::vector<std::string>& expressions, const std::vector<std::string>& origins,
-                              const std::vector<bool>& needs_exact_start, std::vector<unsigned>& flags);
+  void check_expressions(const std::vector<std::string>& expressions, const std::vector<std::string>& origins,
+                         const std::vector<bool>& needs_exact_start);
+  void compile(const std::vector<std::string>& expressions, const std::vector<std::string>& origins);
   [[nodiscard]] std::string cache_payload() const;
   bool load_cached(std::string_view payload);
   std::unique_ptr<Scratch> acquire_scratch() const;
   void release_scratch(std::unique_ptr<Scratch> scratch) const;
+  void resolve_starts(Scratch& s) const;
 
   std::vector<CompiledRule> rules_;
-  std::vector<std::uint32_t> expression_rule_;  // Hyperscan id → rule index (or term index past it)
-  /// Per expression: 0 when Hyperscan reports its start; otherwise the pattern could not be
-  /// compiled with start-of-match tracking and this is its widest match (the span is estimated).
+  std::vector<std::uint32_t> expression_rule_;  // Hyperscan id → rule index
+  /// Per expression: its widest match, capped at kMaxEstimatedSpan. The main database reports
+  /// only where matches end (start-of-match tracking there slows every scan); a start is found
+  /// afterwards from this many bytes back.
   std::vector<std::uint32_t> expression_width_;
+  /// Per expression: 1 when it should have an exact start (narrow, short or validated).
+  std::vector<std::uint8_t> expression_exact_;
+  /// Per expression: the same pattern alone with start-of-match tracking, scanned over a small
+  /// window before each end the main database reports; null when the start is estimated (the
+  /// sentence the match ends in). One small database per pattern keeps each window scan cheap.
+  std::vector<hs_database*> start_databases_;
   PhraseMatcher phrases_;
   std::vector<std::vector<std::uint32_t>> phrase_rules_;  // phrase id → rules whose `terms` hold it
   std::vector<std::string> allowlist_;  // normalised, sorted
   NameIndex names_;
-  hs_database* database_ = nullptr;
-  hs_scratch* prototype_scratch_ = nullptr;
+  hs_database* database_ = nullptr;        // every expression, ends only
+  hs_scratch* prototype_scratch_ = nullptr;  // sized for both databases
   Normalizer normalizer_;
   std::vector<PackSummary> pack_summaries_;
   EngineStats stats_;
