@@ -84,13 +84,18 @@ std::filesystem::path DatabaseCache::path_for(std::string_view key) const {
 
 std::optional<std::string> DatabaseCache::load(std::string_view key) const {
   const auto path = path_for(key);
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     return std::nullopt;
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  const std::string file = buffer.str();
+  // One read into a buffer of the file's size: the file is megabytes, and every extra copy is
+  // fresh pages the first scan waits for.
+  const auto size = static_cast<std::streamoff>(in.tellg());
+  std::string file(size > 0 ? static_cast<std::size_t>(size) : 0, '\0');
+  in.seekg(0);
+  if (size <= 0 || !in.read(file.data(), size)) {
+    file.clear();
+  }
   auto reject = [&](std::string_view why) -> std::optional<std::string> {
     spdlog::warn("database cache: {} ({}); compiling instead", why, path.string());
     std::error_code ignored;
@@ -108,12 +113,12 @@ std::optional<std::string> DatabaseCache::load(std::string_view key) const {
   if (length != file.size() - kHeaderBytes) {
     return reject("truncated");
   }
-  std::string payload = file.substr(kHeaderBytes);
-  const auto expected = checksum(payload);
+  const auto expected = checksum(std::string_view(file).substr(kHeaderBytes));
   if (std::memcmp(expected.data(), file.data() + kMagic.size() + kKeyBytes + 8, kChecksumBytes) != 0) {
     return reject("checksum does not match");
   }
-  return payload;
+  file.erase(0, kHeaderBytes);
+  return file;
 }
 
 bool DatabaseCache::store(std::string_view key, std::string_view database) const {

@@ -199,17 +199,27 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
 
   // Terms: each distinct normalised phrase gets one id, shared by every rule that uses it.
   PhraseMatcher& phrases = engine->phrases_;
+  // Many rules share a word list: each list is normalised once, when first used.
+  std::map<std::string, std::vector<std::string>, std::less<>> normalised_lists;
   auto expand = [&](const std::vector<std::string>& entries, const std::string& rule_id) {
     std::vector<std::string> out;
     for (const auto& entry : entries) {
       if (entry.starts_with('@')) {
-        const auto list = word_lists.find(std::string_view(entry).substr(1));
-        if (list == word_lists.end()) {
-          throw PackError(fmt::format("rule '{}': word list '{}' is not defined", rule_id, entry));
+        const std::string_view name = std::string_view(entry).substr(1);
+        auto normalised = normalised_lists.find(name);
+        if (normalised == normalised_lists.end()) {
+          const auto list = word_lists.find(name);
+          if (list == word_lists.end()) {
+            throw PackError(fmt::format("rule '{}': word list '{}' is not defined", rule_id, entry));
+          }
+          std::vector<std::string> words;
+          words.reserve(list->second.size());
+          for (const auto& word : list->second) {
+            words.push_back(normalizer.normalize(word));
+          }
+          normalised = normalised_lists.emplace(std::string(name), std::move(words)).first;
         }
-        for (const auto& word : list->second) {
-          out.push_back(normalizer.normalize(word));
-        }
+        out.insert(out.end(), normalised->second.begin(), normalised->second.end());
       } else {
         out.push_back(normalizer.normalize(entry));
       }
