@@ -275,22 +275,31 @@ std::string HostSession::on_scan(const json& id, const json& request) {
   const auto elapsed =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
 
-  json findings = json::array();
-  std::size_t bytes = 0;
+  // Each finding is serialised once, both to measure it against the reply budget and to send it.
+  std::string items;
+  std::size_t count = 0;
   bool truncated = result.truncated;
   for (const auto& finding : result.findings) {
-    json item = to_json(finding);
-    const std::size_t size = item.dump().size() + 1;
-    if (bytes + size > kReplyBudget) {
+    const std::string item = to_json(finding).dump();
+    if (items.size() + item.size() + 1 > kReplyBudget) {
       truncated = true;
       break;
     }
-    bytes += size;
-    findings.push_back(std::move(item));
+    if (count++ > 0) {
+      items += ',';
+    }
+    items += item;
   }
-  spdlog::debug("scan: {} bytes, {} findings, {} us", text.size(), findings.size(), elapsed);
-  return json{{"type", "result"}, {"id", id}, {"elapsed_us", elapsed}, {"truncated", truncated}, {"findings", findings}}
-      .dump();
+  spdlog::debug("scan: {} bytes, {} findings, {} us", text.size(), count, elapsed);
+  std::string reply =
+      json{{"type", "result"}, {"id", id}, {"elapsed_us", elapsed}, {"truncated", truncated}, {"findings", json::array()}}
+          .dump();
+  // Keys are sorted ("elapsed_us", "findings", "id", ...): the first "findings":[] is the key
+  // itself, ahead of the caller's id, so the items are spliced in there.
+  const std::string empty = "\"findings\":[]";
+  const auto at = reply.find(empty);
+  reply.insert(at + empty.size() - 1, items);
+  return reply;
 }
 
 std::string HostSession::on_status(const json& id, const json& /*request*/) {
