@@ -1,6 +1,7 @@
 // careguard::Engine: the built-in base pack end to end (UTF-16 offsets, normalisation, validators,
 // span merging), and small synthetic packs for context, allowlists, overrides, errors and name lists.
 
+#include "careguard/database_cache.hpp"
 #include "careguard/engine.hpp"
 #include "careguard/names.hpp"
 #include "careguard/normalizer.hpp"
@@ -10,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -24,6 +27,20 @@ using careguard::Pack;
 using careguard::PackError;
 using careguard::Severity;
 using nlohmann::json;
+
+/// ctest runs every case in its own process; with CAREGUARD_TEST_CACHE set (tests/CMakeLists.txt)
+/// the base pack is compiled by the first and loaded from the cache by the rest. The compile path
+/// itself is covered by the cache tests, which use caches of their own.
+const careguard::DatabaseCache* shared_cache() {
+  static const std::optional<careguard::DatabaseCache> cache = []() -> std::optional<careguard::DatabaseCache> {
+    const char* directory = std::getenv("CAREGUARD_TEST_CACHE");
+    if (directory == nullptr || *directory == '\0') {
+      return std::nullopt;
+    }
+    return careguard::DatabaseCache(directory);
+  }();
+  return cache ? &*cache : nullptr;
+}
 
 /// UTF-16 length of UTF-8 text, counted independently of the library.
 std::uint32_t utf16_units(std::string_view utf8) {
@@ -78,7 +95,7 @@ json rule(const std::string& id, const std::string& pattern, const std::string& 
 
 class BaseEngineTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { engine_ = Engine::build({careguard::builtin_base_pack()}); }
+  static void SetUpTestSuite() { engine_ = Engine::build({careguard::builtin_base_pack()}, shared_cache()); }
   static void TearDownTestSuite() { engine_.reset(); }
   static std::shared_ptr<const Engine> engine_;
 };
@@ -91,7 +108,9 @@ TEST_F(BaseEngineTest, SummaryAndStats) {
   EXPECT_EQ(engine_->stats().rules, careguard::builtin_base_pack().rules.size());
   EXPECT_GT(engine_->stats().expressions, 0U);
   EXPECT_GT(engine_->stats().database_bytes, 0U);
-  EXPECT_FALSE(engine_->loaded_from_cache());
+  if (shared_cache() == nullptr) {
+    EXPECT_FALSE(engine_->loaded_from_cache());
+  }
   EXPECT_EQ(engine_->content_hash().size(), 64U);
   EXPECT_FALSE(engine_->serialize().bytes.empty());
 }
