@@ -4,6 +4,8 @@
 #include "careguard/install.hpp"
 
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -130,6 +132,36 @@ TEST(InstallPlan, LinuxUserEveryBrowser) {
                                 "/home/carer/.config/vivaldi/NativeMessagingHosts/app.careguard.host.json",
                                 "/home/carer/.mozilla/native-messaging-hosts/app.careguard.host.json",
                             }));
+}
+
+TEST(InstallPlan, LinuxUserFollowsXdgConfigHome) {
+  // Chromium-family browsers keep their user folders under $XDG_CONFIG_HOME when it is set;
+  // Firefox keeps ~/.mozilla whatever it says.
+  Options options = linux_options(Scope::User);
+  options.config_home = "/srv/profiles/carer/cfg";
+  EXPECT_EQ(paths_of(make_plan(options)),
+            (std::set<std::string>{
+                "/srv/profiles/carer/cfg/google-chrome/NativeMessagingHosts/app.careguard.host.json",
+                "/srv/profiles/carer/cfg/chromium/NativeMessagingHosts/app.careguard.host.json",
+                "/srv/profiles/carer/cfg/microsoft-edge/NativeMessagingHosts/app.careguard.host.json",
+                "/srv/profiles/carer/cfg/BraveSoftware/Brave-Browser/NativeMessagingHosts/app.careguard.host.json",
+                "/srv/profiles/carer/cfg/vivaldi/NativeMessagingHosts/app.careguard.host.json",
+                "/home/carer/.mozilla/native-messaging-hosts/app.careguard.host.json",
+            }));
+}
+
+TEST(InstallPlan, UserConfigHomeIsXdgConfigHomeOnlyWhenAbsolute) {
+  const char* saved = std::getenv("XDG_CONFIG_HOME");
+  const std::string restore = saved != nullptr ? saved : "";
+  ::setenv("XDG_CONFIG_HOME", "/tmp/xdg-config", 1);
+  EXPECT_EQ(careguard::install::user_config_home(), std::filesystem::path("/tmp/xdg-config"));
+  ::setenv("XDG_CONFIG_HOME", "relative/config", 1);
+  EXPECT_TRUE(careguard::install::user_config_home().empty());
+  ::unsetenv("XDG_CONFIG_HOME");
+  EXPECT_TRUE(careguard::install::user_config_home().empty());
+  if (saved != nullptr) {
+    ::setenv("XDG_CONFIG_HOME", restore.c_str(), 1);
+  }
 }
 
 TEST(InstallPlan, MacOSSystemAndUser) {

@@ -80,6 +80,7 @@ install::Options to_options(const InstallFlags& flags) {
   options.extension_ids = flags.extension_ids;
   options.firefox_id = flags.firefox_id;
   options.home = home_dir();
+  options.config_home = install::user_config_home();
   options.root = flags.root;
   if (!flags.os.empty()) {
     if (flags.os == "linux") options.os = install::Os::Linux;

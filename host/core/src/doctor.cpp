@@ -208,6 +208,7 @@ std::string Report::to_text() const {
 Options default_options() {
   Options options;
   if (const char* home = std::getenv("HOME"); home != nullptr) options.home = home;
+  options.config_home = install::user_config_home();
 #if defined(_WIN32)
   if (const char* profile = std::getenv("USERPROFILE"); profile != nullptr) options.home = profile;
 #endif
@@ -522,7 +523,8 @@ Report run(const Options& options) {
     };
     std::vector<Found> found;
     for (const auto scope : {Scope::User, Scope::System}) {
-      for (const auto& dir : install::manifest_dirs(browser, scope, options.os, options.home, options.root)) {
+      for (const auto& dir : install::manifest_dirs(browser, scope, options.os, options.home, options.root,
+                                                             options.config_home)) {
         const fs::path manifest = dir / file_name;
         std::error_code ec;
         if (!fs::exists(manifest, ec)) continue;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <array>
 #include <cctype>
 #include <cerrno>
@@ -186,30 +187,41 @@ bool is_extension_id(std::string_view id) {
   return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) { return c >= 'a' && c <= 'p'; });
 }
 
-std::vector<fs::path> manifest_dirs(Browser browser, Scope scope, Os os, const fs::path& home, const fs::path& root) {
+fs::path user_config_home() {
+  const char* value = std::getenv("XDG_CONFIG_HOME");
+  if (value == nullptr || *value != '/') {
+    return {};
+  }
+  return fs::path(value);
+}
+
+std::vector<fs::path> manifest_dirs(Browser browser, Scope scope, Os os, const fs::path& home, const fs::path& root,
+                                    const fs::path& config_home) {
   const bool system = scope == Scope::System;
   std::vector<fs::path> dirs;
   if (os == Os::Linux) {
+    // Chromium reads $XDG_CONFIG_HOME/<browser> when it is set; Firefox keeps ~/.mozilla.
+    const fs::path config = config_home.empty() ? home / ".config" : config_home;
     switch (browser) {
       case Browser::Chrome:
         dirs.push_back(system ? under_root(root, "/etc/opt/chrome/native-messaging-hosts")
-                              : home / ".config/google-chrome/NativeMessagingHosts");
+                              : config / "google-chrome/NativeMessagingHosts");
         break;
       case Browser::Chromium:
         dirs.push_back(system ? under_root(root, "/etc/chromium/native-messaging-hosts")
-                              : home / ".config/chromium/NativeMessagingHosts");
+                              : config / "chromium/NativeMessagingHosts");
         break;
       case Browser::Edge:
         dirs.push_back(system ? under_root(root, "/etc/opt/edge/native-messaging-hosts")
-                              : home / ".config/microsoft-edge/NativeMessagingHosts");
+                              : config / "microsoft-edge/NativeMessagingHosts");
         break;
       case Browser::Brave:  // Brave's system folder is Chrome's
         dirs.push_back(system ? under_root(root, "/etc/opt/chrome/native-messaging-hosts")
-                              : home / ".config/BraveSoftware/Brave-Browser/NativeMessagingHosts");
+                              : config / "BraveSoftware/Brave-Browser/NativeMessagingHosts");
         break;
       case Browser::Vivaldi:
         dirs.push_back(system ? under_root(root, "/etc/vivaldi/native-messaging-hosts")
-                              : home / ".config/vivaldi/NativeMessagingHosts");
+                              : config / "vivaldi/NativeMessagingHosts");
         break;
       case Browser::Firefox:
         if (system) {
@@ -355,7 +367,7 @@ Plan make_plan(const Options& options) {
 
   for (const auto browser : browsers) {
     const auto kind = manifest_kind(browser);
-    for (const auto& dir : manifest_dirs(browser, options.scope, options.os, options.home, options.root)) {
+    for (const auto& dir : manifest_dirs(browser, options.scope, options.os, options.home, options.root, options.config_home)) {
       add_file(dir / manifest_file_name(options.os, kind), kind, browser);
     }
   }

@@ -40,6 +40,7 @@ struct Report {
 struct Options {
   install::Os os = install::current_os();
   std::filesystem::path home;
+  std::filesystem::path config_home;  // $XDG_CONFIG_HOME (Linux); empty: home/.config
   std::filesystem::path root;                 // prefix for system paths (tests); empty = /
   std::vector<install::Browser> browsers;     // empty: every browser, each only if it is found
   std::vector<std::string> extension_ids;     // expected ids; empty: the development id

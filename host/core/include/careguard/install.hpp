@@ -47,6 +47,9 @@ struct Options {
   std::string firefox_id;                   // empty: careguard@careguard.app
   std::filesystem::path host_path;          // absolute (Linux, macOS); required
   std::filesystem::path home;               // the user's home (user scope)
+  /// Linux: $XDG_CONFIG_HOME, where Chromium-family browsers keep their user folders when it is
+  /// set; empty means home/.config (see user_config_home()).
+  std::filesystem::path config_home;
   std::filesystem::path root;               // prefix for system paths (packaging tests); empty = /
   Os os = current_os();
 };
@@ -78,9 +81,14 @@ struct Plan {
 /// System paths are prefixed with `root`; user paths start at `home`. Windows: the folder the
 /// manifests are written to (next to the host, or %LOCALAPPDATA%\CareGuard for user scope is the
 /// caller's choice: the host's folder is used).
+/// On Linux, Chromium-family user folders live under `config_home` (empty: home/.config).
 [[nodiscard]] std::vector<std::filesystem::path> manifest_dirs(Browser browser, Scope scope, Os os,
                                                                const std::filesystem::path& home,
-                                                               const std::filesystem::path& root);
+                                                               const std::filesystem::path& root,
+                                                               const std::filesystem::path& config_home = {});
+/// $XDG_CONFIG_HOME when it is set to an absolute path (the XDG spec ignores a relative one, and
+/// so does Chromium), otherwise empty.
+[[nodiscard]] std::filesystem::path user_config_home();
 /// Windows registry keys (without hive) for `browser`: SOFTWARE\<vendor>\NativeMessagingHosts\<name>.
 [[nodiscard]] std::vector<std::string> windows_registry_keys(Browser browser);
 
