@@ -122,6 +122,25 @@ class HostFaultsTest : public ::testing::Test {
         std::vector<std::string>{kOrigin, "--config=" + (dir_ / "config.json").string()}, std::vector<std::string>{},
         launch);
   }
+  /// A copy of `binary` that user 65534 can run: the build folder may be under a home folder only
+  /// root can enter (a CI checkout in /root), and then the user could not start the original.
+  [[nodiscard]] fs::path runnable_by_nobody(const fs::path& binary) const {
+    const fs::path bin = dir_ / "bin";
+    fs::create_directories(bin);
+    fs::permissions(bin, fs::perms(0755), fs::perm_options::replace);
+    const fs::path copy = bin / binary.filename();
+    if (!fs::exists(copy)) {
+      fs::copy_file(binary, copy);
+      fs::permissions(copy, fs::perms(0755), fs::perm_options::replace);
+    }
+    return copy;
+  }
+  [[nodiscard]] HostLaunch as_nobody() const {
+    HostLaunch launch;
+    launch.uid = kNobody;
+    launch.binary = runnable_by_nobody(CAREGUARD_HOST_BIN);
+    return launch;
+  }
   static void expect_protects(HostProcess& host, const std::string& id) {
     host.send(scan_body(std::string(kMarker) + " " + kNhs, id));
     const json reply = host.receive(60s);
@@ -241,10 +260,8 @@ TEST_F(HostFaultsTest, UnreadablePackFolderIsNamedAndTheLastGoodPacksKeepProtect
   std::ofstream(dir_ / "packs" / "fictional-org.cgpack") << org_pack(key.secret_key);
   fs::create_directories(dir_ / "cache");
   give_to(dir_ / "cache", kNobody);
-  HostLaunch as_nobody;
-  as_nobody.uid = kNobody;
 
-  auto host = start(as_nobody);
+  auto host = start(as_nobody());
   StderrDrain stderr_log(*host);
   json hello = ask(*host, {{"type", "hello"}, {"id", 1}});
   ASSERT_EQ(hello["type"], "hello") << hello;
@@ -266,7 +283,7 @@ TEST_F(HostFaultsTest, UnreadablePackFolderIsNamedAndTheLastGoodPacksKeepProtect
   expect_protects(*host, "base");
 
   // A host started now cannot load the org pack: it protects with the base pack and says why.
-  auto fresh = start(as_nobody);
+  auto fresh = start(as_nobody());
   StderrDrain fresh_log(*fresh);
   hello = ask(*fresh, {{"type", "hello"}, {"id", 3}});
   EXPECT_FALSE(has_pack(hello, "fictional-org")) << hello;
@@ -294,9 +311,7 @@ TEST_F(HostFaultsTest, UnreadablePackFileIsNamedAndTheBasePackProtects) {
   const fs::path pack = dir_ / "packs" / "fictional-org.cgpack";
   std::ofstream(pack) << org_pack(key.secret_key);
   fs::permissions(pack, fs::perms(0600), fs::perm_options::replace);  // root's alone
-  HostLaunch as_nobody;
-  as_nobody.uid = kNobody;
-  auto host = start(as_nobody);
+  auto host = start(as_nobody());
   StderrDrain stderr_log(*host);
   const json hello = ask(*host, {{"type", "hello"}, {"id", 1}});
   EXPECT_FALSE(has_pack(hello, "fictional-org")) << hello;
@@ -511,10 +526,9 @@ TEST_F(HostFaultsTest, CrashLeavesNoCoreDumpAndNoTextInItsOutput) {
   const fs::path cwd = dir_ / "cwd";
   fs::create_directories(cwd);
   give_to(cwd, kNobody);
-  HostLaunch launch;
+  HostLaunch launch = as_nobody();
   launch.allow_core_dumps = true;  // only the host's own setting can stop the dump
   launch.working_dir = cwd;
-  launch.uid = kNobody;
   auto host = start(launch);
   StderrDrain stderr_log(*host);
   expect_protects(*host, "before-crash");
@@ -539,8 +553,8 @@ TEST_F(HostFaultsTest, CrashLeavesNoCoreDumpAndNoTextInItsOutput) {
 }
 
 /// Runs the CLI as `uid` with umask 0 (the worst a user's shell can have) and waits for it.
-int run_cli_as(unsigned uid, const std::vector<std::string>& arguments, const fs::path& home) {
-  std::vector<std::string> args{CAREGUARD_CLI_BIN};
+int run_cli_as(unsigned uid, const fs::path& cli, const std::vector<std::string>& arguments, const fs::path& home) {
+  std::vector<std::string> args{cli.string()};
   args.insert(args.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -566,9 +580,10 @@ TEST_F(HostFaultsTest, InstalledManifestsBelongToTheInstallerAndNoOneElseCanWrit
   const fs::path home = dir_ / "home";
   fs::create_directories(home);
   give_to(home, kNobody);
-  ASSERT_EQ(run_cli_as(kNobody, {"install", "--user", "--browser", "all", "--host-path", "/usr/bin/careguard-host"}, home),
+  const fs::path cli = runnable_by_nobody(CAREGUARD_CLI_BIN);
+  ASSERT_EQ(run_cli_as(kNobody, cli, {"install", "--user", "--browser", "all", "--host-path", "/usr/bin/careguard-host"}, home),
             0);
-  ASSERT_EQ(run_cli_as(0, {"install", "--system", "--browser", "all", "--root", (dir_ / "root").string(),
+  ASSERT_EQ(run_cli_as(0, cli, {"install", "--system", "--browser", "all", "--root", (dir_ / "root").string(),
                            "--host-path", "/usr/bin/careguard-host"},
                        home),
             0);
