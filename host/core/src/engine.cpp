@@ -96,7 +96,9 @@ struct Engine::Scratch {
   std::vector<Candidate> candidates;
   std::vector<Token> tokens;
   std::vector<NameMatch> names;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> hits_by_word;  // (last word, phrase), sorted
+  std::vector<std::vector<std::uint32_t>> context_words;  // per rule * 3 + kind: word numbers, sorted
+  std::vector<std::uint32_t> touched_lists;
+  std::vector<std::uint8_t> rule_has_candidate;
 
   Scratch() = default;
   Scratch(const Scratch&) = delete;
@@ -296,6 +298,16 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
     engine->rules_.push_back(std::move(compiled));
   }
   engine->phrase_rules_.resize(phrases.size());
+  engine->phrase_context_.resize(phrases.size());
+  for (std::uint32_t r = 0; r < engine->rules_.size(); ++r) {
+    const CompiledRule& compiled = engine->rules_[r];
+    const std::vector<std::uint32_t>* lists[] = {&compiled.require_terms, &compiled.raise_terms, &compiled.lower_terms};
+    for (std::uint32_t kind = 0; kind < 3; ++kind) {
+      for (const auto phrase : *lists[kind]) {
+        engine->phrase_context_[phrase].push_back(r * 3 + kind);
+      }
+    }
+  }
   engine->content_hash_ = sha256_hex(hash_input);
   engine->stats_.rules = engine->rules_.size();
   engine->stats_.expressions = expressions.size();
@@ -777,28 +789,46 @@ ScanResult Engine::scan(std::string_view text, std::size_t max_findings) const {
   }
   s.candidates.resize(merged);
 
-  // Where the phrases stand, by word number. A rule's context lists can hold thousands of words;
-  // the few phrases within a window are checked against them, not the other way round.
+  // Where each context list's words stand, by word number, for the rules that have candidates.
+  // Lists can hold thousands of words and windows can span the whole post, so each phrase hit is
+  // filed once under the lists it belongs to, and a window test is one binary search.
   const ScanPass pass{s};
-  s.hits_by_word.clear();
-  if (!s.candidates.empty()) {
-    for (const auto& hit : s.phrase_hits) {
-      s.hits_by_word.emplace_back(hit.last_token, hit.phrase);
-    }
-    std::sort(s.hits_by_word.begin(), s.hits_by_word.end());
+  for (const auto list : s.touched_lists) {
+    s.context_words[list].clear();
   }
-  auto near = [&](const std::vector<std::uint32_t>& terms, std::size_t low, std::size_t high) {
-    if (terms.empty()) {
-      return false;
+  s.touched_lists.clear();
+  if (!s.candidates.empty()) {
+    s.rule_has_candidate.assign(rules_.size(), 0);
+    for (const auto& candidate : s.candidates) {
+      s.rule_has_candidate[candidate.rule] = 1;
     }
-    auto it = std::lower_bound(s.hits_by_word.begin(), s.hits_by_word.end(),
-                               std::pair<std::uint32_t, std::uint32_t>{static_cast<std::uint32_t>(low), 0});
-    for (; it != s.hits_by_word.end() && it->first <= high; ++it) {
-      if (std::binary_search(terms.begin(), terms.end(), it->second)) {
-        return true;
+    if (s.context_words.size() < rules_.size() * 3) {
+      s.context_words.resize(rules_.size() * 3);
+    }
+    for (const auto& hit : s.phrase_hits) {
+      for (const auto list : phrase_context_[hit.phrase]) {
+        if (s.rule_has_candidate[list / 3] == 0) {
+          continue;
+        }
+        auto& words = s.context_words[list];
+        if (words.empty()) {
+          s.touched_lists.push_back(list);
+        }
+        words.push_back(hit.last_token);
       }
     }
-    return false;
+    for (const auto list : s.touched_lists) {
+      std::sort(s.context_words[list].begin(), s.context_words[list].end());
+    }
+  }
+  auto near = [&](std::uint32_t rule, std::uint32_t kind, std::size_t low, std::size_t high) {
+    const std::uint32_t list = rule * 3 + kind;
+    if (list >= s.context_words.size()) {
+      return false;
+    }
+    const auto& words = s.context_words[list];
+    const auto it = std::lower_bound(words.begin(), words.end(), low);
+    return it != words.end() && *it <= high;
   };
 
   for (const auto& candidate : s.candidates) {
@@ -813,7 +843,7 @@ ScanResult Engine::scan(std::string_view text, std::size_t max_findings) const {
       const std::size_t low = context.after_only ? first : (first >= context.window ? first - context.window : 0);
       const std::size_t high = context.before_only ? last : last + context.window;
       if (!compiled.require_terms.empty()) {
-        if (near(compiled.require_terms, low, high)) {
+        if (near(candidate.rule, 0, low, high)) {
           confidence += kContextConfidenceBoost;
         } else if (!context.otherwise) {
           continue;
@@ -821,11 +851,11 @@ ScanResult Engine::scan(std::string_view text, std::size_t max_findings) const {
           severity = *context.otherwise;
         }
       }
-      if (context.raise && near(compiled.raise_terms, low, high)) {
+      if (context.raise && near(candidate.rule, 1, low, high)) {
         severity = std::max(severity, context.raise->to.value_or(severity));
         confidence += kContextConfidenceBoost / 2;
       }
-      if (context.lower && near(compiled.lower_terms, low, high)) {
+      if (context.lower && near(candidate.rule, 2, low, high)) {
         if (!context.lower->to) {
           continue;
         }

@@ -125,21 +125,29 @@ std::uint32_t PhraseMatcher::add(std::string_view phrase) {
   std::uint64_t gram = kSeed;
   for (std::size_t k = 0; k + 1 < entry.words.size(); ++k) {
     gram = extend(gram, hash_word(entry.words[k]));
-    insert(gram).continues = true;
+    insert(gram).prefix |= kContinues;
   }
   const std::uint64_t last = hash_word(entry.words.back());
   const std::uint64_t key = entry.is_prefix ? extend(gram, last ^ kPrefixSalt) : extend(gram, last);
   Slot& slot = insert(key);
-  std::uint32_t& id = entry.is_prefix ? slot.prefix : slot.exact;
-  if (id != kNone) {
-    const Phrase& existing = phrases_[id];
+  const std::uint32_t existing_id = entry.is_prefix ? slot.prefix_id() : slot.exact;
+  if (existing_id != (entry.is_prefix ? kNoPrefix : kNone)) {
+    const Phrase& existing = phrases_[existing_id];
     if (existing.words == entry.words && existing.is_prefix == entry.is_prefix) {
-      return id;
+      return existing_id;
     }
     // Two different phrases with one 64-bit key: refuse rather than lose one of them.
     throw std::invalid_argument("the phrase collides with another phrase's key; reword it");
   }
-  id = static_cast<std::uint32_t>(phrases_.size());
+  if (phrases_.size() >= kNoPrefix) {
+    throw std::invalid_argument("too many phrases");
+  }
+  const auto id = static_cast<std::uint32_t>(phrases_.size());
+  if (entry.is_prefix) {
+    slot.prefix = (slot.prefix & kContinues) | id;
+  } else {
+    slot.exact = id;
+  }
   if (entry.is_prefix) {
     const std::size_t length = entry.words.back().size();
     if (std::find(prefix_lengths_.begin(), prefix_lengths_.end(), length) == prefix_lengths_.end()) {
@@ -166,7 +174,14 @@ void PhraseMatcher::match(std::string_view text, const std::vector<Token>& token
     words.push_back(word);
     hashes.push_back(hash_word(word));
   }
+  // A one-word key's slot is fetched a few words ahead: with large lists the table is bigger
+  // than the caches, and a lookup otherwise waits for memory.
+  constexpr std::size_t kAhead = 8;
+  const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i + kAhead < words.size()) {
+      __builtin_prefetch(&slots_[extend(kSeed, hashes[i + kAhead]) & mask]);
+    }
     std::uint64_t gram = kSeed;
     for (std::size_t n = 1; n <= max_words_ && i + n <= words.size(); ++n) {
       const std::size_t at = i + n - 1;
@@ -174,8 +189,8 @@ void PhraseMatcher::match(std::string_view text, const std::vector<Token>& token
         if (length <= words[at].size()) {
           const std::uint64_t key = extend(gram, hash_word(words[at].substr(0, length)) ^ kPrefixSalt);
           if (const Slot* slot = find(key);
-              slot != nullptr && slot->prefix != kNone && confirm(phrases_[slot->prefix], words, i)) {
-            out.push_back({slot->prefix, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(at)});
+              slot != nullptr && slot->prefix_id() != kNoPrefix && confirm(phrases_[slot->prefix_id()], words, i)) {
+            out.push_back({slot->prefix_id(), static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(at)});
           }
         }
       }
@@ -187,7 +202,7 @@ void PhraseMatcher::match(std::string_view text, const std::vector<Token>& token
       if (slot->exact != kNone && confirm(phrases_[slot->exact], words, i)) {
         out.push_back({slot->exact, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(at)});
       }
-      if (!slot->continues) {
+      if (!slot->continues()) {
         break;  // no longer phrase starts with these words
       }
     }

@@ -111,6 +111,9 @@ class Engine {
   std::vector<hs_database*> start_databases_;
   PhraseMatcher phrases_;
   std::vector<std::vector<std::uint32_t>> phrase_rules_;  // phrase id → rules whose `terms` hold it
+  /// Phrase id → the context lists it belongs to, as rule * 3 + kind (0 require, 1 raise,
+  /// 2 lower), so a scan files each phrase hit under the lists that care about it once.
+  std::vector<std::vector<std::uint32_t>> phrase_context_;
   std::vector<std::string> allowlist_;  // normalised, sorted
   NameIndex names_;
   hs_database* database_ = nullptr;        // every expression, ends only

@@ -50,11 +50,18 @@ class PhraseMatcher {
  private:
   static constexpr std::uint32_t kNone = 0xFFFFFFFFU;
 
+  static constexpr std::uint32_t kContinues = 0x80000000U;  // in `prefix`: a longer phrase begins here
+  static constexpr std::uint32_t kNoPrefix = 0x7FFFFFFFU;
+
+  /// 16 bytes, four to a cache line: with large word lists the table outgrows the caches, and
+  /// a lookup's cost is the line it touches.
   struct Slot {
     std::uint64_t key = 0;  // 0: empty
     std::uint32_t exact = kNone;
-    std::uint32_t prefix = kNone;
-    bool continues = false;  // the n-gram begins a longer phrase
+    std::uint32_t prefix = kNoPrefix;  // low 31 bits: prefix phrase id; top bit: kContinues
+
+    [[nodiscard]] std::uint32_t prefix_id() const noexcept { return prefix & kNoPrefix; }
+    [[nodiscard]] bool continues() const noexcept { return (prefix & kContinues) != 0; }
   };
 
   struct Phrase {
