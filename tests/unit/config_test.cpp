@@ -191,7 +191,7 @@ TEST_F(ConfigTest, WrongTypesAreConfigErrors) {
 }
 
 TEST_F(ConfigTest, InvalidJsonIsAConfigError) {
-  for (const char* text : {"", "{", "not json", "[1, 2]", "\"text\"", "{\"a\": 1,}"}) {
+  for (const char* text : {"", "{", "not json", "[1, 2]", "\"text\"", "{\"a\": 1,}", "{\"audit_max_bytes\": 1e400}"}) {
     Config config = defaults();
     try {
       careguard::apply_config_json(config, text, dir_ / "broken.json");

@@ -100,7 +100,8 @@ void apply_config_json(Config& config, const std::string& json_text, const std::
   json document;
   try {
     document = json::parse(json_text);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {
+    // parse_error, and out_of_range for a number no double can hold ("1e400")
     throw ConfigError(fmt::format("{}: not valid JSON ({})", source.string(), error.what()));
   }
   if (!document.is_object()) {
