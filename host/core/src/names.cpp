@@ -46,10 +46,6 @@ std::string strip_accents(std::string_view word) {
   return out;
 }
 
-std::uint64_t hash_of(const NameKey& key, std::string_view form) noexcept {
-  return keyed_name_hash(key, form);
-}
-
 NameKey parse_key(const nlohmann::json& names) {
   const auto it = names.find("key");
   if (it == names.end() || !it->is_string()) {
@@ -66,7 +62,8 @@ NameKey parse_key(const nlohmann::json& names) {
   return key;
 }
 
-void read_hashes(const nlohmann::json& names, const char* field, std::unordered_set<std::uint64_t>& into) {
+void read_hashes(const nlohmann::json& names, const char* field, std::unordered_map<std::uint64_t, std::uint8_t>& into,
+                 std::uint8_t bit, std::size_t& count) {
   const auto it = names.find(field);
   if (it == names.end()) {
     return;
@@ -78,7 +75,8 @@ void read_hashes(const nlohmann::json& names, const char* field, std::unordered_
     if (!item.is_string() || item.get_ref<const std::string&>().size() != 16) {
       throw std::invalid_argument(fmt::format("names: '{}' must hold 16-hex-digit digests", field));
     }
-    into.insert(std::stoull(item.get<std::string>(), nullptr, 16));
+    into[std::stoull(item.get<std::string>(), nullptr, 16)] |= bit;
+    ++count;
   }
 }
 
@@ -196,10 +194,10 @@ void NameIndex::add_from_json(const nlohmann::json& names) {
   }
   Keyed keyed;
   keyed.key = parse_key(names);
-  read_hashes(names, "service_users", keyed.full[0]);
-  read_hashes(names, "colleagues", keyed.full[1]);
-  read_hashes(names, "service_user_first_names", keyed.first[0]);
-  read_hashes(names, "colleague_first_names", keyed.first[1]);
+  read_hashes(names, "service_users", keyed.digests, kFull << 0U, keyed.count);
+  read_hashes(names, "colleagues", keyed.digests, kFull << 1U, keyed.count);
+  read_hashes(names, "service_user_first_names", keyed.digests, kFirstName << 0U, keyed.count);
+  read_hashes(names, "colleague_first_names", keyed.digests, kFirstName << 1U, keyed.count);
   sets_.push_back(std::move(keyed));
 }
 
@@ -208,7 +206,7 @@ bool NameIndex::empty() const noexcept { return sets_.empty(); }
 std::size_t NameIndex::size() const noexcept {
   std::size_t total = 0;
   for (const auto& keyed : sets_) {
-    total += keyed.full[0].size() + keyed.full[1].size() + keyed.first[0].size() + keyed.first[1].size();
+    total += keyed.count;
   }
   return total;
 }
@@ -234,10 +232,13 @@ void NameIndex::match(std::string_view normalised, const std::vector<Token>& tok
         form += words[i + k];
       }
       for (const auto& keyed : sets_) {
-        const std::uint64_t digest = hash_of(keyed.key, form);
-        for (int kind = 0; kind < 2 && !matched; ++kind) {
-          const bool full = keyed.full[kind].contains(digest);
-          const bool first = length == 1 && keyed.first[kind].contains(digest);
+        const auto entry = keyed.digests.find(keyed_name_hash(keyed.key, form));
+        if (entry == keyed.digests.end()) {
+          continue;
+        }
+        for (unsigned kind = 0; kind < 2 && !matched; ++kind) {
+          const bool full = (entry->second & (kFull << kind)) != 0;
+          const bool first = length == 1 && (entry->second & (kFirstName << kind)) != 0;
           if (full || first) {
             out.push_back({static_cast<NameKind>(kind), !full, tokens[i].from, tokens[i + length - 1].to});
             i += length;
@@ -306,7 +307,7 @@ nlohmann::json NameIndex::build_json(const std::vector<PersonName>& service_user
     std::vector<std::string> out;
     for (const auto& person : people) {
       for (const auto& form : first_names ? first_name_forms(person, normalizer) : full_forms(person, normalizer)) {
-        out.push_back(to_hex(hash_of(key, form)));
+        out.push_back(to_hex(keyed_name_hash(key, form)));
       }
     }
     // Sorted, so the list's order says nothing about the order of the CSV.

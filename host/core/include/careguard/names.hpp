@@ -11,6 +11,7 @@
 #include <istream>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -69,10 +70,15 @@ class NameIndex {
                                                                  const Normalizer& normalizer);
 
  private:
+  /// Bits of a digest's entry: a full form of a service user or colleague, a first name of one.
+  static constexpr std::uint8_t kFull = 1U;        // << kind
+  static constexpr std::uint8_t kFirstName = 4U;   // << kind
   struct Keyed {
     NameKey key{};
-    std::unordered_set<std::uint64_t> full[2];
-    std::unordered_set<std::uint64_t> first[2];
+    /// Digest → kFull/kFirstName bits: one lookup answers all four lists (each word of a post is
+    /// looked up, and with thousands of names the tables do not fit the caches).
+    std::unordered_map<std::uint64_t, std::uint8_t> digests;
+    std::size_t count = 0;
   };
   std::vector<Keyed> sets_;  // one per org pack (each has its own key)
 };
