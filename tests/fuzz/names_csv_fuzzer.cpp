@@ -10,6 +10,7 @@
 #include "fuzz_check.hpp"
 
 #include <nlohmann/json.hpp>
+#include <sodium.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -33,8 +34,20 @@ bool is_plain_word(const std::string& word) {
 std::size_t distinct_digests(const nlohmann::json& names) {
   std::size_t total = 0;
   for (const char* field : {"service_users", "colleagues", "service_user_first_names", "colleague_first_names"}) {
-    const auto& list = names.at(field);
-    total += std::set<std::string>(list.begin(), list.end()).size();
+    // Each list is base64 of sorted, distinct 8-byte digests.
+    const auto& text = names.at(field).get_ref<const std::string&>();
+    std::vector<unsigned char> bytes(text.size());
+    std::size_t length = 0;
+    CAREGUARD_FUZZ_CHECK(sodium_base642bin(bytes.data(), bytes.size(), text.data(), text.size(), nullptr, &length,
+                                           nullptr, sodium_base64_VARIANT_ORIGINAL) == 0 &&
+                             length % 8 == 0,
+                         "each digest list is base64 of whole 8-byte digests");
+    std::set<std::string> distinct;
+    for (std::size_t i = 0; i < length; i += 8) {
+      distinct.emplace(reinterpret_cast<const char*>(bytes.data() + i), 8);
+    }
+    CAREGUARD_FUZZ_CHECK(distinct.size() * 8 == length, "no digest is listed twice");
+    total += distinct.size();
   }
   return total;
 }

@@ -5,9 +5,11 @@
 #include "careguard/normalizer.hpp"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cctype>
 #include <sstream>
 #include <stdexcept>
@@ -166,6 +168,33 @@ class NameIndexTest : public ::testing::Test {
   }
   [[nodiscard]] std::string span(const NameMatch& m) const { return last_normalised_.substr(m.from, m.to - m.from); }
 
+  [[nodiscard]] static std::vector<std::uint64_t> decode_digests(const std::string& base64) {
+    std::vector<unsigned char> bytes(base64.size());
+    std::size_t length = 0;
+    EXPECT_EQ(sodium_base642bin(bytes.data(), bytes.size(), base64.data(), base64.size(), nullptr, &length, nullptr,
+                                sodium_base64_VARIANT_ORIGINAL),
+              0);
+    EXPECT_EQ(length % 8, 0U);
+    std::vector<std::uint64_t> out;
+    for (std::size_t i = 0; i + 8 <= length; i += 8) {
+      std::uint64_t value = 0;
+      for (std::size_t k = 0; k < 8; ++k) {
+        value = (value << 8U) | bytes[i + k];
+      }
+      out.push_back(value);
+    }
+    return out;
+  }
+
+  [[nodiscard]] static std::string fmt_hex(std::uint64_t value) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i, value >>= 4U) {
+      out[static_cast<std::size_t>(i)] = kDigits[value & 15U];
+    }
+    return out;
+  }
+
   Normalizer normalizer_;
   mutable std::string last_normalised_;
   const PersonName oneill_{"Mary", "O'Neill", ""};
@@ -266,20 +295,90 @@ TEST_F(NameIndexTest, FirstNamesAndColleagues) {
 
 TEST_F(NameIndexTest, JsonHoldsNoClearTextNames) {
   const auto json = NameIndex::build_json({oneill_, zoe_, doris_}, {colleague_}, normalizer_);
-  const std::string dumped = lower(json.dump());
-  for (const char* name : {"mary", "neill", "zoe", "smith", "jones", "doris", "baker", "dot b", "priya", "fictional"}) {
-    EXPECT_EQ(dumped.find(name), std::string::npos) << name;
-  }
+  EXPECT_EQ(json.at("hash"), "siphash24-b64");
   EXPECT_EQ(json.at("key").get<std::string>().size(), 32U);
+  std::string readable = json.at("key").get<std::string>();
   for (const char* field : {"service_users", "colleagues", "service_user_first_names", "colleague_first_names"}) {
-    ASSERT_TRUE(json.at(field).is_array()) << field;
-    for (const auto& digest : json.at(field)) {
-      const auto text = digest.get<std::string>();
-      EXPECT_EQ(text.size(), 16U);
-      EXPECT_EQ(text.find_first_not_of("0123456789abcdef"), std::string::npos) << text;
+    // Each list is the sorted 8-byte digests, nothing else: decode it and look at the bytes.
+    const auto digests = decode_digests(json.at(field).get<std::string>());
+    EXPECT_FALSE(digests.empty()) << field;
+    EXPECT_TRUE(std::is_sorted(digests.begin(), digests.end())) << field;
+    EXPECT_EQ(std::adjacent_find(digests.begin(), digests.end()), digests.end()) << field;
+    for (const auto digest : digests) {
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        readable.push_back(static_cast<char>(digest >> static_cast<unsigned>(shift)));
+      }
     }
   }
-  EXPECT_TRUE(std::is_sorted(json.at("service_users").begin(), json.at("service_users").end()));
+  readable = lower(readable);
+  for (const char* name : {"mary", "neill", "zoe", "smith", "jones", "doris", "baker", "dot b", "priya", "fictional"}) {
+    EXPECT_EQ(readable.find(name), std::string::npos) << name;
+  }
+  // Ten full forms a service user at most, two first names: the list sizes are the forms, not the CSV.
+  EXPECT_EQ(decode_digests(json.at("colleague_first_names").get<std::string>()).size(), 1U);
+}
+
+TEST_F(NameIndexTest, HexDigestsOfTheFirstFormatStillMatch) {
+  // Packs written before the base64 lists hold arrays of 16-hex-digit strings.
+  auto json = NameIndex::build_json({oneill_, doris_}, {colleague_}, normalizer_);
+  json["hash"] = "siphash24-16hex";
+  for (const char* field : {"service_users", "colleagues", "service_user_first_names", "colleague_first_names"}) {
+    nlohmann::json hex = nlohmann::json::array();
+    for (const auto digest : decode_digests(json.at(field).get<std::string>())) {
+      hex.push_back(fmt_hex(digest));
+    }
+    json[field] = hex;
+  }
+  NameIndex index;
+  index.add_from_json(json);
+  ASSERT_EQ(match(index, "popped in to see mary o'neill then dot baker").size(), 2U);
+  EXPECT_EQ(match(index, "Priya").front().kind, NameKind::Colleague);
+}
+
+TEST_F(NameIndexTest, PackWithoutFirstNameListsStillMatchesEveryFullForm) {
+  // Two- and three-word forms are looked up only where a first name or a title begins, which
+  // holds for packs `careguard org build` writes; a pack without first-name lists has no such
+  // hint and must still match every full form.
+  const std::vector<PersonName> people{oneill_, zoe_, doris_, {"Ann Marie", "Lee", ""}, {"", "Okafor", ""}};
+  const auto full = NameIndex::build_json(people, {colleague_}, normalizer_);
+  auto without_first_names = full;
+  without_first_names.erase("service_user_first_names");
+  without_first_names.erase("colleague_first_names");
+  NameIndex gated;
+  gated.add_from_json(full);
+  NameIndex ungated;
+  ungated.add_from_json(without_first_names);
+  const char* text =
+      "Mary O'Neill and zoe smith-jones, then Dot Baker, Doris B, ann marie lee, Ann Lee, Mrs Okafor, "
+      "Dr Baker and priya fictional on the rota; mr o'neill's tea and MISS SMITH-JONES";
+  const auto a = match(gated, text);
+  const auto b = match(ungated, text);
+  ASSERT_EQ(a.size(), 11U);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].from, b[i].from);
+    EXPECT_EQ(a[i].to, b[i].to);
+    EXPECT_EQ(a[i].kind, b[i].kind);
+    EXPECT_FALSE(a[i].first_name_only);
+  }
+}
+
+TEST_F(NameIndexTest, BrokenBase64ListsAreRejected) {
+  auto json = NameIndex::build_json({doris_}, {}, normalizer_);
+  NameIndex index;
+  auto broken = json;
+  broken["service_users"] = "not base64!";
+  EXPECT_THROW(index.add_from_json(broken), std::invalid_argument);
+  broken["service_users"] = "AAAA";  // three bytes: not a whole digest
+  EXPECT_THROW(index.add_from_json(broken), std::invalid_argument);
+  broken["service_users"] = nlohmann::json::array({"00112233aabbccdd"});  // hex where base64 is declared
+  EXPECT_THROW(index.add_from_json(broken), std::invalid_argument);
+  broken = json;
+  broken["hash"] = "md5";
+  EXPECT_THROW(index.add_from_json(broken), std::invalid_argument);
+  EXPECT_TRUE(index.empty());
+  index.add_from_json(json);
+  EXPECT_EQ(match(index, "doris baker").size(), 1U);
 }
 
 TEST_F(NameIndexTest, EachBuildHasItsOwnKey) {

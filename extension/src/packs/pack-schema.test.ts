@@ -39,6 +39,12 @@ describe('pack.schema.json', () => {
     expect(validate(org)).toBe(true);
   });
 
+  it('accepts names as base64 lists of digests, as careguard org build writes them', () => {
+    const names = { hash: 'siphash24-b64', key: '0123456789abcdef0123456789abcdef', service_users: 'ASNFZ4mrze8=', colleagues: '' };
+    expect(validate({ id: 'example-care', version: '1.0.0', kind: 'org', names })).toBe(true);
+    expect(validate({ id: 'example-care', version: '1.0.0', kind: 'org', names: { ...names, service_users: 'not base64!' } })).toBe(false);
+  });
+
   it.each([
     ['a bad category', { category: 'gossip' }],
     ['a bad severity', { severity: 'urgent' }],

@@ -96,6 +96,7 @@ struct Engine::Scratch {
   std::vector<Candidate> candidates;
   std::vector<Token> tokens;
   std::vector<NameMatch> names;
+  NameIndex::Scratch name_scratch;
   std::vector<std::vector<std::uint32_t>> context_words;  // per rule * 3 + kind: word numbers, sorted
   std::vector<std::uint32_t> touched_lists;
   std::vector<std::uint8_t> rule_has_candidate;
@@ -762,7 +763,7 @@ ScanResult Engine::scan(std::string_view text, std::size_t max_findings) const {
     }
   }
   if (!names_.empty()) {
-    names_.match(norm, s.tokens, s.names);
+    names_.match(norm, s.tokens, s.name_scratch, s.names);
     for (const auto& name : s.names) {
       const std::string_view key = name_rule_key(name.kind, name.first_name_only);
       const std::string_view span(norm.data() + name.from, name.to - name.from);

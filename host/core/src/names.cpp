@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 namespace careguard {
@@ -62,10 +63,35 @@ NameKey parse_key(const nlohmann::json& names) {
   return key;
 }
 
-void read_hashes(const nlohmann::json& names, const char* field, std::unordered_map<std::uint64_t, std::uint8_t>& into,
-                 std::uint8_t bit, std::size_t& count) {
+/// One list of digests: a base64 string of 8-byte big-endian digests ("siphash24-b64", what
+/// `careguard org build` writes: one JSON string, so a pack of 10,000 people parses in
+/// milliseconds) or an array of 16-hex-digit strings ("siphash24-16hex", the first format).
+template <typename Add>
+void read_hashes(const nlohmann::json& names, const char* field, bool base64, Add&& add) {
   const auto it = names.find(field);
   if (it == names.end()) {
+    return;
+  }
+  if (base64) {
+    if (!it->is_string()) {
+      throw std::invalid_argument(fmt::format("names: '{}' must be a base64 string of 8-byte digests", field));
+    }
+    const auto& text = it->get_ref<const std::string&>();
+    std::vector<unsigned char> bytes(text.size() / 4 * 3 + 3);
+    std::size_t length = 0;
+    const char* end = nullptr;
+    if (sodium_base642bin(bytes.data(), bytes.size(), text.data(), text.size(), nullptr, &length, &end,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        end != text.data() + text.size() || length % 8 != 0) {
+      throw std::invalid_argument(fmt::format("names: '{}' is not base64 of whole 8-byte digests", field));
+    }
+    for (std::size_t i = 0; i < length; i += 8) {
+      std::uint64_t value = 0;
+      for (std::size_t k = 0; k < 8; ++k) {
+        value = (value << 8U) | bytes[i + k];
+      }
+      add(value);
+    }
     return;
   }
   if (!it->is_array()) {
@@ -75,12 +101,21 @@ void read_hashes(const nlohmann::json& names, const char* field, std::unordered_
     if (!item.is_string() || item.get_ref<const std::string&>().size() != 16) {
       throw std::invalid_argument(fmt::format("names: '{}' must hold 16-hex-digit digests", field));
     }
-    into[std::stoull(item.get<std::string>(), nullptr, 16)] |= bit;
-    ++count;
+    std::array<unsigned char, 8> raw{};
+    std::size_t length = 0;
+    const auto& hex = item.get_ref<const std::string&>();
+    if (sodium_hex2bin(raw.data(), raw.size(), hex.data(), hex.size(), nullptr, &length, nullptr) != 0 ||
+        length != raw.size()) {
+      throw std::invalid_argument(fmt::format("names: '{}' must hold 16-hex-digit digests", field));
+    }
+    std::uint64_t value = 0;
+    for (const unsigned char byte : raw) {
+      value = (value << 8U) | byte;
+    }
+    add(value);
   }
 }
 
-std::string to_hex(std::uint64_t value) { return fmt::format("{:016x}", value); }
 
 std::vector<std::string> words_of(const Normalizer& normalizer, std::string_view text) {
   const std::string normalised = normalizer.normalize(text);
@@ -168,13 +203,24 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
   }
 }
 
-std::string canonical_name_word(std::string_view word) {
-  std::string out = std::all_of(word.begin(), word.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })
-                        ? std::string(word)
-                        : strip_accents(word);
+namespace {
+
+void assign_canonical_name_word(std::string_view word, std::string& out) {
+  if (std::all_of(word.begin(), word.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    out.assign(word);
+  } else {
+    out = strip_accents(word);
+  }
   if (out.size() > 2 && out.ends_with("'s")) {
     out.resize(out.size() - 2);
   }
+}
+
+}  // namespace
+
+std::string canonical_name_word(std::string_view word) {
+  std::string out;
+  assign_canonical_name_word(word, out);
   return out;
 }
 
@@ -188,16 +234,76 @@ std::uint64_t keyed_name_hash(const NameKey& key, std::string_view form) noexcep
   return value;
 }
 
+void NameIndex::Keyed::insert(std::uint64_t digest, std::uint64_t bits) {
+  const std::uint64_t mask = slots.size() - 1;
+  for (std::uint64_t at = (digest >> 5U) & mask;; at = (at + 1) & mask) {
+    std::uint64_t& slot = slots[at];
+    if (slot == 0) {
+      slot = (digest & ~kBitsMask) | bits;
+      return;
+    }
+    if ((slot & ~kBitsMask) == (digest & ~kBitsMask)) {
+      slot |= bits;
+      return;
+    }
+  }
+}
+
+std::uint64_t NameIndex::Keyed::bits_of(std::uint64_t digest) const noexcept {
+  const std::uint64_t mask = slots.size() - 1;
+  for (std::uint64_t at = (digest >> 5U) & mask;; at = (at + 1) & mask) {
+    const std::uint64_t slot = slots[at];
+    if (slot == 0) {
+      return 0;
+    }
+    if ((slot & ~kBitsMask) == (digest & ~kBitsMask)) {
+      return slot & kBitsMask;
+    }
+  }
+}
+
 void NameIndex::add_from_json(const nlohmann::json& names) {
   if (!names.is_object() || names.empty()) {
     return;
   }
+  bool base64 = false;
+  if (const auto hash = names.find("hash"); hash != names.end()) {
+    if (!hash->is_string() || (*hash != "siphash24-b64" && *hash != "siphash24-16hex")) {
+      throw std::invalid_argument("names: 'hash' must be \"siphash24-b64\" or \"siphash24-16hex\"");
+    }
+    base64 = *hash == "siphash24-b64";
+  }
   Keyed keyed;
   keyed.key = parse_key(names);
-  read_hashes(names, "service_users", keyed.digests, kFull << 0U, keyed.count);
-  read_hashes(names, "colleagues", keyed.digests, kFull << 1U, keyed.count);
-  read_hashes(names, "service_user_first_names", keyed.digests, kFirstName << 0U, keyed.count);
-  read_hashes(names, "colleague_first_names", keyed.digests, kFirstName << 1U, keyed.count);
+  // Read into a list first: the table is sized once, at most half full.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> entries;
+  std::array<std::size_t, 4> per_list{};
+  const std::array<std::pair<const char*, std::uint64_t>, 4> lists = {{
+      {"service_users", kFull << 0U},
+      {"colleagues", kFull << 1U},
+      {"service_user_first_names", kFirstName << 0U},
+      {"colleague_first_names", kFirstName << 1U},
+  }};
+  for (std::size_t l = 0; l < lists.size(); ++l) {
+    const auto bits = lists[l].second;
+    read_hashes(names, lists[l].first, base64, [&](std::uint64_t digest) {
+      entries.emplace_back(digest, bits | ((bits & (kFirstName * 3U)) != 0 ? kFormStart : 0U));
+      ++per_list[l];
+    });
+  }
+  keyed.count = entries.size();
+  keyed.gated = (per_list[0] == 0 || per_list[2] != 0) && (per_list[1] == 0 || per_list[3] != 0);
+  std::size_t capacity = 64;
+  while (capacity < (entries.size() + kTitles.size()) * 2) {
+    capacity *= 2;
+  }
+  keyed.slots.assign(capacity, 0);
+  for (const auto& [digest, bits] : entries) {
+    keyed.insert(digest, bits);
+  }
+  for (const auto title : kTitles) {
+    keyed.insert(keyed_name_hash(keyed.key, title), kFormStart);
+  }
   sets_.push_back(std::move(keyed));
 }
 
@@ -212,41 +318,62 @@ std::size_t NameIndex::size() const noexcept {
 }
 
 void NameIndex::match(std::string_view normalised, const std::vector<Token>& tokens, std::vector<NameMatch>& out) const {
+  Scratch scratch;
+  match(normalised, tokens, scratch, out);
+}
+
+void NameIndex::match(std::string_view normalised, const std::vector<Token>& tokens, Scratch& scratch,
+                      std::vector<NameMatch>& out) const {
   out.clear();
   if (sets_.empty() || tokens.empty()) {
     return;
   }
-  std::vector<std::string> words;
-  words.reserve(tokens.size());
-  for (const auto& token : tokens) {
-    words.push_back(canonical_name_word(normalised.substr(token.from, token.to - token.from)));
+  auto& words = scratch.words;
+  if (words.size() < tokens.size()) {
+    words.resize(tokens.size());
   }
-  std::string form;
+  for (std::size_t t = 0; t < tokens.size(); ++t) {
+    assign_canonical_name_word(normalised.substr(tokens[t].from, tokens[t].to - tokens[t].from), words[t]);
+  }
+  // Each word's own digest under each set's key: it answers the one-word lookups and whether a
+  // longer form can begin there.
+  auto& unigrams = scratch.unigrams;
+  unigrams.resize(tokens.size() * sets_.size());
+  for (std::size_t k = 0; k < sets_.size(); ++k) {
+    for (std::size_t t = 0; t < tokens.size(); ++t) {
+      unigrams[k * tokens.size() + t] = keyed_name_hash(sets_[k].key, words[t]);
+    }
+  }
+  std::string& form = scratch.form;
   std::size_t i = 0;
   while (i < tokens.size()) {
     bool matched = false;
     for (std::size_t length = std::min<std::size_t>(3, tokens.size() - i); length >= 1 && !matched; --length) {
-      form = words[i];
-      for (std::size_t k = 1; k < length; ++k) {
-        form.push_back(' ');
-        form += words[i + k];
-      }
-      for (const auto& keyed : sets_) {
-        const auto entry = keyed.digests.find(keyed_name_hash(keyed.key, form));
-        if (entry == keyed.digests.end()) {
-          continue;
+      for (std::size_t k = 0; k < sets_.size() && !matched; ++k) {
+        const Keyed& keyed = sets_[k];
+        const std::uint64_t unigram = unigrams[k * tokens.size() + i];
+        std::uint64_t bits = 0;
+        if (length == 1) {
+          bits = keyed.bits_of(unigram);
+        } else {
+          if (keyed.gated && (keyed.bits_of(unigram) & kFormStart) == 0) {
+            continue;
+          }
+          form = words[i];
+          for (std::size_t w = 1; w < length; ++w) {
+            form.push_back(' ');
+            form += words[i + w];
+          }
+          bits = keyed.bits_of(keyed_name_hash(keyed.key, form));
         }
         for (unsigned kind = 0; kind < 2 && !matched; ++kind) {
-          const bool full = (entry->second & (kFull << kind)) != 0;
-          const bool first = length == 1 && (entry->second & (kFirstName << kind)) != 0;
+          const bool full = (bits & (kFull << kind)) != 0;
+          const bool first = length == 1 && (bits & (kFirstName << kind)) != 0;
           if (full || first) {
             out.push_back({static_cast<NameKind>(kind), !full, tokens[i].from, tokens[i + length - 1].to});
             i += length;
             matched = true;
           }
-        }
-        if (matched) {
-          break;
         }
       }
     }
@@ -304,19 +431,29 @@ nlohmann::json NameIndex::build_json(const std::vector<PersonName>& service_user
   sodium_bin2hex(hex.data(), hex.size(), key.data(), key.size());
 
   auto digests = [&](const std::vector<PersonName>& people, bool first_names) {
-    std::vector<std::string> out;
+    std::vector<std::uint64_t> values;
     for (const auto& person : people) {
       for (const auto& form : first_names ? first_name_forms(person, normalizer) : full_forms(person, normalizer)) {
-        out.push_back(to_hex(keyed_name_hash(key, form)));
+        values.push_back(keyed_name_hash(key, form));
       }
     }
     // Sorted, so the list's order says nothing about the order of the CSV.
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    std::vector<unsigned char> bytes;
+    bytes.reserve(values.size() * 8);
+    for (const auto value : values) {
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        bytes.push_back(static_cast<unsigned char>(value >> static_cast<unsigned>(shift)));
+      }
+    }
+    std::string text(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+    text.resize(std::strlen(text.c_str()));
+    return text;
   };
   return {
-      {"hash", "siphash24-16hex"},
+      {"hash", "siphash24-b64"},
       {"key", std::string(hex.data())},
       {"service_users", digests(service_users, false)},
       {"colleagues", digests(colleagues, false)},

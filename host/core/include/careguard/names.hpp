@@ -51,12 +51,23 @@ using NameKey = std::array<unsigned char, 16>;
 
 class NameIndex {
  public:
-  /// Reads the `names` object of an org pack. Throws std::invalid_argument on a malformed one.
+  /// What one match call reuses between calls, so a scan allocates nothing here once warm.
+  struct Scratch {
+    std::vector<std::string> words;       // canonical form of each token
+    std::vector<std::uint64_t> unigrams;  // each word's digest under the set being matched
+    std::string form;
+  };
+
+  /// Reads the `names` object of an org pack (digests as base64 or as hex strings, see
+  /// docs/NAMES.md). Throws std::invalid_argument on a malformed one.
   void add_from_json(const nlohmann::json& names);
+
   [[nodiscard]] bool empty() const noexcept;
   [[nodiscard]] std::size_t size() const noexcept;
 
   /// Every name n-gram (up to three words) in the tokens, longest first, not overlapping.
+  void match(std::string_view normalised, const std::vector<Token>& tokens, Scratch& scratch,
+             std::vector<NameMatch>& out) const;
   void match(std::string_view normalised, const std::vector<Token>& tokens, std::vector<NameMatch>& out) const;
 
   /// Builds the `names` object of an org pack from the name lists, with a fresh random key.
@@ -70,16 +81,30 @@ class NameIndex {
                                                                  const Normalizer& normalizer);
 
  private:
-  /// Bits of a digest's entry: a full form of a service user or colleague, a first name of one.
-  static constexpr std::uint8_t kFull = 1U;        // << kind
-  static constexpr std::uint8_t kFirstName = 4U;   // << kind
+  /// Bits of a digest's entry: a full form of a service user or colleague (<< kind), a first name
+  /// of one (<< kind), and "some full form begins with this word".
+  static constexpr std::uint64_t kFull = 1U;
+  static constexpr std::uint64_t kFirstName = 4U;
+  static constexpr std::uint64_t kFormStart = 16U;
+  static constexpr std::uint64_t kBitsMask = 31U;
+
+  /// One org pack's names: its key and an open-addressing table of digests. A slot holds the
+  /// digest's top 59 bits and its entry bits in the low five; 0 is empty. With thousands of
+  /// names every word of a post costs a lookup, so the table is flat (one cache line a probe),
+  /// not node-based.
   struct Keyed {
     NameKey key{};
-    /// Digest → kFull/kFirstName bits: one lookup answers all four lists (each word of a post is
-    /// looked up, and with thousands of names the tables do not fit the caches).
-    std::unordered_map<std::uint64_t, std::uint8_t> digests;
+    std::vector<std::uint64_t> slots;
     std::size_t count = 0;
+    /// Every full form's first word is a first name or a title, so when the pack lists first
+    /// names for each kind that has full forms, a word without kFormStart begins no name and
+    /// its bigram and trigram are not hashed. A pack without first-name lists is matched in full.
+    bool gated = false;
+
+    void insert(std::uint64_t digest, std::uint64_t bits);
+    [[nodiscard]] std::uint64_t bits_of(std::uint64_t digest) const noexcept;
   };
+
   std::vector<Keyed> sets_;  // one per org pack (each has its own key)
 };
 
