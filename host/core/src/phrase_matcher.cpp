@@ -149,6 +149,7 @@ std::uint32_t PhraseMatcher::add(std::string_view phrase) {
     slot.exact = id;
   }
   if (entry.is_prefix) {
+    prefix_first_byte_[static_cast<unsigned char>(entry.words.back().front())] = true;
     const std::size_t length = entry.words.back().size();
     if (std::find(prefix_lengths_.begin(), prefix_lengths_.end(), length) == prefix_lengths_.end()) {
       prefix_lengths_.push_back(length);
@@ -185,8 +186,11 @@ void PhraseMatcher::match(std::string_view text, const std::vector<Token>& token
     std::uint64_t gram = kSeed;
     for (std::size_t n = 1; n <= max_words_ && i + n <= words.size(); ++n) {
       const std::size_t at = i + n - 1;
-      for (const std::size_t length : prefix_lengths_) {
-        if (length <= words[at].size()) {
+      if (prefix_first_byte_[static_cast<unsigned char>(words[at].front())]) {
+        for (const std::size_t length : prefix_lengths_) {
+          if (length > words[at].size()) {
+            continue;
+          }
           const std::uint64_t key = extend(gram, hash_word(words[at].substr(0, length)) ^ kPrefixSalt);
           if (const Slot* slot = find(key);
               slot != nullptr && slot->prefix_id() != kNoPrefix && confirm(phrases_[slot->prefix_id()], words, i)) {

@@ -12,6 +12,7 @@
 
 #include "careguard/names.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -78,6 +79,9 @@ class PhraseMatcher {
   std::vector<Slot> slots_;
   std::size_t used_ = 0;
   std::vector<Phrase> phrases_;
+  /// First bytes of prefix phrases' last words: a word starting with any other byte cannot end
+  /// one, so its prefixes are not hashed and probed (the prefix phrases are few, mostly emoji).
+  std::array<bool, 256> prefix_first_byte_{};
   std::vector<std::size_t> prefix_lengths_;  // byte lengths of prefix phrases' last word
   std::size_t max_words_ = 0;
 };
