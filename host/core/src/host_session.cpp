@@ -277,10 +277,12 @@ std::string HostSession::on_scan(const json& id, const json& request) {
 
   // Each finding is serialised once, both to measure it against the reply budget and to send it.
   std::string items;
+  std::string item;
   std::size_t count = 0;
   bool truncated = result.truncated;
   for (const auto& finding : result.findings) {
-    const std::string item = to_json(finding).dump();
+    item.clear();
+    finding_writer_.append(finding, item);
     if (items.size() + item.size() + 1 > kReplyBudget) {
       truncated = true;
       break;

@@ -3,6 +3,7 @@
 // message type (docs/PROTOCOL.md).
 
 #include "careguard/audit_log.hpp"
+#include "careguard/finding_writer.hpp"
 #include "careguard/pack_manager.hpp"
 
 #include <nlohmann/json.hpp>
@@ -68,6 +69,7 @@ class HostSession {
   PackManager& packs_;
   AuditLog* audit_;
   bool caller_allowed_;
+  FindingWriter finding_writer_;  // keeps each rule's escaped fields between scans
 };
 
 /// The packs-in-force part of hello and status replies.
