@@ -145,14 +145,9 @@ namespace {
 
 enum class CharKind { Separator, Word, Symbol };
 
-/// ASCII by table; anything else by ICU: letters, digits and marks are word characters, emoji
-/// and other symbols are words of their own ("😂😂" is two), punctuation separates.
-CharKind kind_at(std::string_view text, std::size_t at, std::size_t& length) {
-  const auto byte = static_cast<unsigned char>(text[at]);
-  if (byte < 0x80) {
-    length = 1;
-    return is_word_byte(text[at]) ? CharKind::Word : CharKind::Separator;
-  }
+/// Anything beyond ASCII, by ICU: letters, digits and marks are word characters, emoji and other
+/// symbols are words of their own ("😂😂" is two), punctuation separates.
+CharKind kind_of_non_ascii(std::string_view text, std::size_t at, std::size_t& length) {
   const auto* data = reinterpret_cast<const std::uint8_t*>(text.data());
   auto i = static_cast<std::int32_t>(at);
   UChar32 c = 0;
@@ -168,6 +163,16 @@ CharKind kind_at(std::string_view text, std::size_t at, std::size_t& length) {
     return CharKind::Symbol;
   }
   return CharKind::Separator;
+}
+
+/// Posts are mostly ASCII: those bytes are classified inline, the rest by ICU.
+inline CharKind kind_at(std::string_view text, std::size_t at, std::size_t& length) {
+  const char byte = text[at];
+  if (static_cast<unsigned char>(byte) < 0x80) {
+    length = 1;
+    return is_word_byte(byte) ? CharKind::Word : CharKind::Separator;
+  }
+  return kind_of_non_ascii(text, at, length);
 }
 
 }  // namespace
