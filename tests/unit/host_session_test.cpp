@@ -82,6 +82,23 @@ TEST_F(HostSessionTest, ScanReturnsProtocolFindings) {
   EXPECT_EQ(finding["end"], 30);
 }
 
+TEST_F(HostSessionTest, ScanReplyIsTheJsonLibrarysOwnText) {
+  // The result is written by hand around FindingWriter's items: it must be exactly what
+  // nlohmann would write for the same object, for any id and with or without findings.
+  HostSession session(*packs_, nullptr, true);
+  for (const char* id : {R"("a")", "7", R"("quote \" and \\ \u00e9")"}) {
+    for (const char* text : {"", "a quiet day", "her NHS number is 943 476 5919, key safe code 4821"}) {
+      json request = json::parse(std::string(R"({"type":"scan","id":)") + id + "}");
+      request["text"] = text;
+      const std::string reply = session.handle(request.dump());
+      const json parsed = json::parse(reply);
+      EXPECT_EQ(parsed["type"], "result") << reply;
+      EXPECT_EQ(parsed.dump(), reply);
+      EXPECT_EQ(parsed["id"], json::parse(id));
+    }
+  }
+}
+
 TEST_F(HostSessionTest, IntegerAndStringIdsEcho) {
   HostSession session(*packs_, nullptr, true);
   EXPECT_EQ(ask(session, R"({"type":"status","id":7})")["id"], 7);

@@ -293,14 +293,15 @@ std::string HostSession::on_scan(const json& id, const json& request) {
     items += item;
   }
   spdlog::debug("scan: {} bytes, {} findings, {} us", text.size(), count, elapsed);
-  std::string reply =
-      json{{"type", "result"}, {"id", id}, {"elapsed_us", elapsed}, {"truncated", truncated}, {"findings", json::array()}}
-          .dump();
-  // Keys are sorted ("elapsed_us", "findings", "id", ...): the first "findings":[] is the key
-  // itself, ahead of the caller's id, so the items are spliced in there.
-  const std::string empty = "\"findings\":[]";
-  const auto at = reply.find(empty);
-  reply.insert(at + empty.size() - 1, items);
+  // The envelope around the items, keys in the order nlohmann writes them (sorted), so a result
+  // reads the same as every other reply; the id is the caller's JSON value, written by nlohmann.
+  std::string reply = R"({"elapsed_us":)";
+  reply += std::to_string(elapsed);
+  reply += R"(,"findings":[)";
+  reply += items;
+  reply += R"(],"id":)";
+  reply += id.dump();
+  reply += truncated ? R"(,"truncated":true,"type":"result"})" : R"(,"truncated":false,"type":"result"})";
   return reply;
 }
 
