@@ -30,4 +30,14 @@ describe('ComposerState', () => {
     c.apply(t3, [nhs(4), keysafe(23)]);
     expect(c.visible()).toHaveLength(2);
   });
+
+  it('tells a changed text from the one last sent to be checked', () => {
+    const c = new ComposerState({} as Element, { selector: 'x', field: 'post' });
+    expect(c.changedSinceScan('')).toBe(false);
+    expect(c.changedSinceScan('Key safe 4821')).toBe(true);
+    c.requestedText = 'Key safe 4821';
+    expect(c.changedSinceScan('Key safe 4821')).toBe(false);
+    expect(c.changedSinceScan('Key safe 4821.')).toBe(true);
+    expect(c.changedSinceScan('')).toBe(true);
+  });
 });

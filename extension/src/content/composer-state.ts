@@ -14,6 +14,8 @@ export class ComposerState {
   seq = 0;
   /** The text the current findings were computed for; offsets are into this. */
   scannedText: string | null = null;
+  /** The text the latest scan read, which may still be waiting for the host's answer. */
+  requestedText: string | null = null;
   findings: Finding[] = [];
   status: RootState = 'idle';
   readonly dismissed = new Set<string>();
@@ -26,6 +28,11 @@ export class ComposerState {
 
   get dirty(): boolean {
     return this.timer !== null || this.inFlight !== null;
+  }
+
+  /** Whether the text differs from what was last sent to be checked (no text counts as empty). */
+  changedSinceScan(text: string): boolean {
+    return text !== (this.requestedText ?? '');
   }
 
   visible(): Finding[] {

@@ -20,6 +20,7 @@ import {
 } from '../site-adapters/adapter-registry';
 import { createRoot, type CareGuardRoot } from './careguard-root';
 import { ComposerState } from './composer-state';
+import { watchComposerText } from './composer-watch';
 import { askAttachmentConsent, askBeforePosting, dialogOpen } from './dialogs';
 import { fileHasGps } from './exif-gps';
 import { FindingsCard, type FindingAction } from './findings-card';
@@ -205,6 +206,7 @@ class ContentController {
     if (!state) {
       state = new ComposerState(found.el, found.spec);
       this.composers.set(found.el, state);
+      watchComposerText(state, readText, (c) => this.schedule(c, DEBOUNCE_MS));
     }
     return state;
   }
@@ -249,6 +251,7 @@ class ContentController {
   private scan(c: ComposerState): Promise<void> {
     const run = async () => {
       const text = readText(c.el);
+      c.requestedText = text;
       const seq = ++c.seq;
       if (text.trim() === '') {
         c.apply(text, []);
