@@ -26,6 +26,17 @@ function highlightTexts(page, name) {
   }, name);
 }
 
+/**
+ * Selects the whole composer with no key events, and returns once the page has seen the new
+ * selection: Draft.js keeps its own copy, taken from selectionchange, and edits at that.
+ */
+function selectAllWithoutKeys(page) {
+  return page.evaluate(() => new Promise((resolve) => {
+    document.addEventListener('selectionchange', () => requestAnimationFrame(() => setTimeout(resolve, 0)), { once: true });
+    document.execCommand('selectAll');
+  }));
+}
+
 async function typeInto(page, selector, text) {
   await page.click(selector);
   await page.keyboard.type(text, { delay: 5 });
@@ -227,6 +238,87 @@ describe('with careguard-host installed', () => {
       assert.deepEqual(await page.evaluate(() => window.__posts), []);
       await page.close();
     });
+  }
+
+  // Dictation, IME commits, autofill and password managers put text in with no key events, and
+  // Lexical and Draft.js then write it into the DOM themselves with no input event after it.
+  const WITHOUT_KEYS = {
+    'keyboard.insertText': (page, text) => page.keyboard.insertText(text),
+    "execCommand('insertText')": (page, text) => page.evaluate((t) => document.execCommand('insertText', false, t), text),
+    'IME composition, then commit': async (page, text) => {
+      const cdp = await page.context().newCDPSession(page);
+      try {
+        for (const part of new Set([text.slice(0, 12), text])) {
+          await cdp.send('Input.imeSetComposition', { text: part, selectionStart: part.length, selectionEnd: part.length });
+        }
+        await cdp.send('Input.insertText', { text });
+      } finally {
+        await cdp.detach();
+      }
+    },
+  };
+  const EDITORS = [
+    { name: 'Lexical', url: () => 'https://www.facebook.com/facebook.html', editor: '#post-editor', post: '#post-button', read: () => window.__lexicalText() },
+    { name: 'Draft.js', url: () => `${servers.httpUrl}/draft.html`, editor: '#draft-editor [contenteditable="true"]', post: '#post-button', read: () => window.__draftText() },
+    { name: 'Quill', url: () => `${servers.httpUrl}/quill.html`, editor: '#quill-editor .ql-editor', post: '#post-button', read: () => window.__quillText() },
+    { name: 'plain textarea', url: () => `${servers.httpUrl}/plain.html`, editor: '#reply', post: '#reply-submit', read: () => document.querySelector('#reply').value, overlay: true },
+    { name: 'plain contenteditable', url: () => `${servers.httpUrl}/plain.html`, editor: '#ce-editor', post: '#ce-post', read: () => document.querySelector('#ce-editor').innerText.trim() },
+  ];
+  for (const { name, url, editor, post, read, overlay } of EDITORS) {
+    for (const [how, put] of Object.entries(WITHOUT_KEYS)) {
+      // Draft.js handles execCommand's input event by re-rendering over the browser's own edit, and
+      // React then throws and unmounts the whole fixture, with or without CareGuard installed.
+      if (name === 'Draft.js' && how.startsWith('execCommand')) continue;
+      it(`${name}: text put in by ${how}, with no key events, is checked, held at Post, and clears when replaced and deleted`, async () => {
+        const page = await browser.context.newPage();
+        await page.goto(url());
+        await page.locator('careguard-root').waitFor({ state: 'attached' });
+        await page.locator(editor).waitFor();
+        await page.click(editor);
+        await page.evaluate(() => {
+          window.__keyEvents = 0;
+          for (const type of ['keydown', 'keypress', 'keyup']) window.addEventListener(type, () => window.__keyEvents++, true);
+        });
+        const underlined = async () =>
+          overlay
+            ? (await page.locator('careguard-root [data-careguard-underline="block"]').count()) > 0
+            : (await highlightTexts(page, 'careguard-block')).includes(NHS);
+
+        await put(page, BREACH);
+        await waitForState(page, 'block', 3000);
+        assert.equal(await page.evaluate(read), BREACH, 'the editor holds exactly the inserted text');
+        assert.ok(await underlined(), 'the NHS number is underlined');
+        const card = page.locator('careguard-root [data-careguard-card] [data-rule="pid.nhs-number"]');
+        await card.waitFor({ state: 'visible', timeout: 2000 });
+
+        await page.click(post);
+        const dialog = page.locator('careguard-root [data-careguard-dialog="guard"]');
+        await dialog.waitFor({ state: 'visible', timeout: 3000 });
+        assert.deepEqual(await page.evaluate(() => window.__posts), []);
+        await dialog.locator('[data-action="back"]').click();
+        await dialog.waitFor({ state: 'detached' });
+
+        // Replaced the same way: the finding goes with the text it was about.
+        await selectAllWithoutKeys(page);
+        await put(page, CLEAN);
+        await waitForState(page, 'clear', 3000);
+        assert.equal(await page.evaluate(read), CLEAN);
+        assert.equal(await root(page).getAttribute('data-findings'), '0');
+        assert.ok(!(await underlined()), 'the underline has gone');
+        await card.waitFor({ state: 'hidden', timeout: 2000 });
+
+        // Emptied the same way: the text is replaced by nothing.
+        await put(page, ` ${BREACH}`);
+        await waitForState(page, 'block', 3000);
+        await selectAllWithoutKeys(page);
+        await put(page, '');
+        await waitForState(page, 'idle', 3000);
+        assert.equal(await page.evaluate(read), '');
+        assert.ok(!(await underlined()), 'the underline has gone');
+        assert.equal(await page.evaluate(() => window.__keyEvents), 0, 'no key events reached the page');
+        await page.close();
+      });
+    }
   }
 
   it('asks for written consent on an attachment and warns about GPS data in a photo', async () => {

@@ -46,9 +46,7 @@ try {
     await page.goto('https://www.facebook.com/facebook.html');
     await page.locator('careguard-root').waitFor({ state: 'attached' });
     await page.click('#post-editor');
-    // insertText raises no input event the extension sees here, so one typed key starts the check.
     await page.keyboard.insertText(postOf(size));
-    await page.keyboard.type(' ');
     await waitForState(page, ['block', 'warn', 'clear'], 10000);
     await page.evaluate(() => {
       const timing = { keydown: 0, samples: [] };
