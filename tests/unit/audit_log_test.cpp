@@ -3,6 +3,9 @@
 
 #include "careguard/audit_log.hpp"
 
+#include "../support/temp_dir.hpp"
+#include "../support/files.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -14,31 +17,15 @@
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
-
 namespace {
 
 namespace fs = std::filesystem;
 using careguard::AuditEvent;
 using careguard::AuditLog;
 using careguard::AuditSettings;
+using careguard::testing::lines_of;
+using careguard::testing::TempDir;
 using nlohmann::json;
-
-fs::path make_temp_dir() {
-  std::string pattern = (fs::temp_directory_path() / "careguard-audit-test-XXXXXX").string();
-  EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
-  return fs::path(pattern);
-}
-
-std::vector<std::string> lines_of(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) {
-    lines.push_back(line);
-  }
-  return lines;
-}
 
 json valid_event() {
   return {{"rule", "pid.nhs-number"},
@@ -68,15 +55,10 @@ AuditEvent event_for(const std::string& action) {
 class AuditLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = make_temp_dir();
-    settings_.path = dir_ / "logs" / "audit.jsonl";
+    settings_.path = dir_.path() / "logs" / "audit.jsonl";
     settings_.pseudonym_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
   }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  fs::path dir_;
+  const TempDir dir_{"careguard-audit-test"};
   AuditSettings settings_;
 };
 
@@ -284,8 +266,8 @@ TEST_F(AuditLogTest, DisabledWritesNothing) {
 }
 
 TEST_F(AuditLogTest, UnwritablePathReturnsFalse) {
-  std::ofstream(dir_ / "plain-file") << "x";
-  settings_.path = dir_ / "plain-file" / "audit.jsonl";  // parent is a regular file
+  std::ofstream(dir_.path() / "plain-file") << "x";
+  settings_.path = dir_.path() / "plain-file" / "audit.jsonl";  // parent is a regular file
   AuditLog log(settings_, "0.1.0", "");
   EXPECT_FALSE(log.record(event_for("shown")));
 }

@@ -6,6 +6,9 @@
 #include "careguard/audit_report.hpp"
 #include "careguard/host_session.hpp"
 
+#include "../support/temp_dir.hpp"
+#include "../support/files.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -15,12 +18,10 @@
 #include <cctype>
 #include <cstdio>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,43 +38,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("careguard-audit-report-test-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  TempDir(TempDir&&) = delete;
-  TempDir& operator=(TempDir&&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<std::string> lines_of(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) {
-    lines.push_back(line);
-  }
-  return lines;
-}
+using careguard::testing::lines_of;
+using careguard::testing::read_file;
+using careguard::testing::TempDir;
 
 AuditSettings settings_for(const fs::path& path) {
   AuditSettings settings;
@@ -376,7 +343,7 @@ TEST(AuditReportTest, KillDuringWritingLosesNoCompletedEvent) {
 
   std::uint64_t complete = 0;
   for (const auto& file : collect_audit_files({path})) {
-    const std::string text = read_all(file);
+    const std::string text = read_file(file);
     ASSERT_TRUE(text.empty() || text.back() == '\n') << "a partial line in " << file;
     for (const auto& line : lines_of(file)) {
       const json event = json::parse(line, nullptr, false);
@@ -398,10 +365,9 @@ TEST(AuditReportTest, KillDuringWritingLosesNoCompletedEvent) {
 class AuditUnderScansTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const char* tmp = std::getenv("TMPDIR");
     Config config = default_config(default_config_paths());
     config.pack_dirs = {};
-    config.cache_dir = fs::path(tmp != nullptr ? tmp : "/tmp") / "careguard-test-cache";
+    config.cache_dir = testing::shared_test_cache_dir();
     packs_ = new PackManager(config);  // NOLINT(cppcoreguidelines-owning-memory): one per suite
     packs_->load();
   }
@@ -526,7 +492,7 @@ TEST_F(AuditUnderScansTest, NoEventOrReportHoldsAWordOfTheScannedText) {
 
   const AuditSummary summary = summarize_audit_files(collect_audit_files({dir.path()}), {});
   EXPECT_EQ(summary.events, result["findings"].size() * 4U);
-  const std::string events = lowered(read_all(dir.path() / "audit.jsonl"));
+  const std::string events = lowered(read_file(dir.path() / "audit.jsonl"));
   const std::string report_json = lowered(audit_summary_json(summary).dump());
   const std::string report_text = lowered(audit_summary_text(summary));
   const std::string report_html = lowered(audit_summary_html(summary, ""));

@@ -4,12 +4,14 @@
 #include "careguard/config.hpp"
 #include "careguard/version.hpp"
 
+#include "../support/temp_dir.hpp"
+#include "../support/files.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 
@@ -20,17 +22,8 @@ namespace {
 namespace fs = std::filesystem;
 using careguard::Config;
 using careguard::ConfigError;
-
-fs::path make_temp_dir() {
-  std::string pattern = (fs::temp_directory_path() / "careguard-config-test-XXXXXX").string();
-  EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
-  return fs::path(pattern);
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
+using careguard::testing::TempDir;
+using careguard::testing::write_file;
 
 bool contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
@@ -68,13 +61,9 @@ class ScopedEnv {
 
 class ConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = make_temp_dir(); }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
   [[nodiscard]] static Config defaults() { return careguard::default_config(careguard::default_config_paths()); }
-  fs::path dir_;
+  const TempDir temp_{"careguard-config-test"};
+  const fs::path& dir_ = temp_.path();
 };
 
 TEST_F(ConfigTest, Defaults) {

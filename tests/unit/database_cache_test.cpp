@@ -5,12 +5,12 @@
 #include "careguard/engine.hpp"
 #include "careguard/pack.hpp"
 
+#include "../support/temp_dir.hpp"
+#include "../support/files.hpp"
+
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <sys/stat.h>
@@ -20,43 +20,21 @@ namespace {
 
 namespace fs = std::filesystem;
 using careguard::DatabaseCache;
-
-fs::path make_temp_dir() {
-  std::string pattern = (fs::temp_directory_path() / "careguard-cache-test-XXXXXX").string();
-  const char* made = ::mkdtemp(pattern.data());
-  EXPECT_NE(made, nullptr);
-  return fs::path(pattern);
-}
-
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-void write_all(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using careguard::testing::read_file;
+using careguard::testing::write_file;
+using careguard::testing::TempDir;
 
 class DatabaseCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = make_temp_dir();
     key_ = DatabaseCache::key_for("content-hash-of-some-fictional-packs");
     payload_ = std::string("database bytes \0 with a NUL and more", 36);
     for (int i = 0; i < 1000; ++i) {
       payload_.push_back(static_cast<char>(i % 251));
     }
   }
-  void TearDown() override {
-    ::chmod(dir_.c_str(), 0700);
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
-  fs::path dir_;
+  const TempDir temp_{"careguard-cache-test"};
+  const fs::path& dir_ = temp_.path();
   std::string key_;
   std::string payload_;
 };
@@ -106,13 +84,13 @@ TEST_F(DatabaseCacheTest, TruncatedFileIsRejectedAndRemoved) {
   const DatabaseCache cache(dir_);
   ASSERT_TRUE(cache.store(key_, payload_));
   const auto path = cache.path_for(key_);
-  const std::string file = read_all(path);
-  write_all(path, file.substr(0, file.size() - 10));
+  const std::string file = read_file(path);
+  write_file(path, file.substr(0, file.size() - 10));
   EXPECT_FALSE(cache.load(key_).has_value());
   EXPECT_FALSE(fs::exists(path));
   // Truncated inside the header, too.
   ASSERT_TRUE(cache.store(key_, payload_));
-  write_all(path, file.substr(0, 20));
+  write_file(path, file.substr(0, 20));
   EXPECT_FALSE(cache.load(key_).has_value());
   EXPECT_FALSE(fs::exists(path));
 }
@@ -121,9 +99,9 @@ TEST_F(DatabaseCacheTest, FlippedPayloadByteFailsTheChecksum) {
   const DatabaseCache cache(dir_);
   ASSERT_TRUE(cache.store(key_, payload_));
   const auto path = cache.path_for(key_);
-  std::string file = read_all(path);
+  std::string file = read_file(path);
   file[file.size() - 100] = static_cast<char>(file[file.size() - 100] ^ 0x01);
-  write_all(path, file);
+  write_file(path, file);
   EXPECT_FALSE(cache.load(key_).has_value());
   EXPECT_FALSE(fs::exists(path));
 }
@@ -132,12 +110,12 @@ TEST_F(DatabaseCacheTest, WrongMagicIsRejected) {
   const DatabaseCache cache(dir_);
   ASSERT_TRUE(cache.store(key_, payload_));
   const auto path = cache.path_for(key_);
-  std::string file = read_all(path);
+  std::string file = read_file(path);
   file[0] = 'X';
-  write_all(path, file);
+  write_file(path, file);
   EXPECT_FALSE(cache.load(key_).has_value());
   EXPECT_FALSE(fs::exists(path));
-  write_all(path, "not a cache file at all");
+  write_file(path, "not a cache file at all");
   EXPECT_FALSE(cache.load(key_).has_value());
   EXPECT_FALSE(fs::exists(path));
 }
@@ -153,15 +131,15 @@ TEST_F(DatabaseCacheTest, UnwritableDirectoryReturnsFalse) {
     ::chmod(locked.c_str(), 0700);
   }
   // As root (and as anyone) a directory whose parent is a regular file cannot be created.
-  write_all(dir_ / "plain-file", "x");
+  write_file(dir_ / "plain-file", "x");
   const DatabaseCache cache(dir_ / "plain-file" / "cache");
   EXPECT_FALSE(cache.store(key_, payload_));
   EXPECT_FALSE(cache.load(key_).has_value());
 }
 
 TEST(EngineCache, SecondBuildLoadsFromTheCacheAndScansIdentically) {
-  const fs::path dir = make_temp_dir();
-  const DatabaseCache cache(dir);
+  const TempDir dir("careguard-cache-test");
+  const DatabaseCache cache(dir.path());
   const std::vector<careguard::Pack> packs{careguard::builtin_base_pack()};
   const auto first = careguard::Engine::build(packs, &cache);
   EXPECT_FALSE(first->loaded_from_cache());
@@ -184,16 +162,14 @@ TEST(EngineCache, SecondBuildLoadsFromTheCacheAndScansIdentically) {
   EXPECT_FALSE(first->scan("NHS no 943 476 5919").findings.empty());
   // A corrupt cache file means a fresh compile, not a failure.
   {
-    std::string bytes = read_all(cache.path_for(key));
+    std::string bytes = read_file(cache.path_for(key));
     ASSERT_GT(bytes.size(), 200U);
     bytes[200] = static_cast<char>(bytes[200] ^ 0x5a);
-    write_all(cache.path_for(key), bytes);
+    write_file(cache.path_for(key), bytes);
   }
   const auto third = careguard::Engine::build(packs, &cache);
   EXPECT_FALSE(third->loaded_from_cache());
   EXPECT_EQ(third->scan("NHS no 943 476 5919").findings, first->scan("NHS no 943 476 5919").findings);
-  std::error_code ignored;
-  fs::remove_all(dir, ignored);
 }
 
 }  // namespace

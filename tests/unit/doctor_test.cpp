@@ -5,6 +5,9 @@
 #include "careguard/doctor.hpp"
 #include "careguard/install.hpp"
 
+#include "../support/temp_dir.hpp"
+#include "../support/files.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -12,7 +15,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <string>
 
@@ -24,6 +26,8 @@ using careguard::doctor::Severity;
 using careguard::install::Browser;
 using careguard::install::Os;
 using careguard::install::Scope;
+using careguard::testing::read_file;
+using careguard::testing::TempDir;
 
 namespace {
 
@@ -33,8 +37,6 @@ constexpr const char* kOtherId = "aaaabbbbccccddddeeeeffffgggghhhh";
 class DoctorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::random_device rd;
-    tmp_ = fs::temp_directory_path() / ("careguard-doctor-test-" + std::to_string(rd()) + std::to_string(rd()));
     fs::create_directories(tmp_ / "home");
     fs::create_directories(tmp_ / "root");
     options_.os = Os::Linux;
@@ -46,11 +48,6 @@ class DoctorTest : public ::testing::Test {
     options_.paths.user_packs = tmp_ / "home/.local/share/careguard/packs";
     options_.probe_timeout = std::chrono::milliseconds(3000);
   }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(tmp_, ec);
-  }
-
   /// A host that records its arguments and working folder, then answers with `reply` (or, for
   /// reply == "JUNK", writes text to stdout; for "HANG", never answers), then waits for EOF.
   fs::path write_host(const std::string& reply, const std::string& name = "careguard-host") {
@@ -112,14 +109,8 @@ class DoctorTest : public ::testing::Test {
     return it == report.checks.end() ? nullptr : &*it;
   }
 
-  std::string read(const fs::path& path) const {
-    std::ifstream in(path);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-  }
-
-  fs::path tmp_;
+  const TempDir temp_{"careguard-doctor-test"};
+  const fs::path& tmp_ = temp_.path();
   Options options_;
 };
 
@@ -134,8 +125,8 @@ TEST_F(DoctorTest, HealthyInstallPassesAndStartsTheHostLikeChrome) {
   EXPECT_NE(find(report, "manifest.ok", Severity::Ok), nullptr);
   EXPECT_NE(find(report, "host.hello", Severity::Ok), nullptr) << report.to_text();
   // Started with the caller origin as its argument, in its own folder.
-  EXPECT_EQ(read(tmp_ / "args"), std::string("chrome-extension://") + kDev + "/\n");
-  EXPECT_EQ(fs::path(read(tmp_ / "cwd").substr(0, read(tmp_ / "cwd").size() - 1)), fs::canonical(tmp_ / "root/usr/bin"));
+  EXPECT_EQ(read_file(tmp_ / "args"), std::string("chrome-extension://") + kDev + "/\n");
+  EXPECT_EQ(fs::path(read_file(tmp_ / "cwd").substr(0, read_file(tmp_ / "cwd").size() - 1)), fs::canonical(tmp_ / "root/usr/bin"));
 }
 
 TEST_F(DoctorTest, FirefoxHostGetsTheManifestPathAndAddonId) {
@@ -144,7 +135,7 @@ TEST_F(DoctorTest, FirefoxHostGetsTheManifestPathAndAddonId) {
   options_.browsers = {Browser::Firefox};
   const Report report = careguard::doctor::run(options_);
   EXPECT_EQ(report.exit_code(), 0) << report.to_text();
-  EXPECT_EQ(read(tmp_ / "args"),
+  EXPECT_EQ(read_file(tmp_ / "args"),
             system_manifest("usr/lib/mozilla/native-messaging-hosts").string() + "\ncareguard@careguard.app\n");
 }
 

@@ -2,10 +2,9 @@
 
 #include "careguard/host_session.hpp"
 
-#include <gtest/gtest.h>
+#include "../support/temp_dir.hpp"
 
-#include <cstdlib>
-#include <filesystem>
+#include <gtest/gtest.h>
 
 namespace careguard {
 namespace {
@@ -15,10 +14,9 @@ using nlohmann::json;
 class HostSessionTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const char* tmp = std::getenv("TMPDIR");
     Config config = default_config(default_config_paths());
     config.pack_dirs = {};
-    config.cache_dir = std::filesystem::path(tmp != nullptr ? tmp : "/tmp") / "careguard-test-cache";
+    config.cache_dir = testing::shared_test_cache_dir();
     packs_ = new PackManager(config);  // NOLINT(cppcoreguidelines-owning-memory): one per suite
     packs_->load();
   }

@@ -3,6 +3,9 @@
 
 #include "careguard/install.hpp"
 
+#include "../support/temp_dir.hpp"
+#include "../support/files.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -11,9 +14,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <set>
-#include <sstream>
 #include <string>
 
 namespace fs = std::filesystem;
@@ -24,36 +25,13 @@ namespace {
 constexpr const char* kDev = "hllknhdbcnbafllcikebpiinoenhnenl";
 constexpr const char* kStore = "aaaabbbbccccddddeeeeffffgggghhhh";
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("careguard-install-test-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using careguard::testing::TempDir;
+using careguard::testing::read_file;
 
 std::set<std::string> paths_of(const Plan& plan) {
   std::set<std::string> out;
   for (const auto& file : plan.files) out.insert(file.path.string());
   return out;
-}
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
 }
 
 std::set<std::string> all_files_under(const fs::path& dir) {
@@ -249,7 +227,7 @@ TEST(InstallApply, WritesAndRemovesExactlyThePlannedFiles) {
   EXPECT_EQ(written.written.size(), 5U);
   for (const auto& file : plan.files) {
     ASSERT_TRUE(fs::is_regular_file(file.path)) << file.path;
-    EXPECT_EQ(slurp(file.path), manifest_text(plan, file));
+    EXPECT_EQ(read_file(file.path), manifest_text(plan, file));
     const auto perms = fs::status(file.path).permissions();
     EXPECT_EQ(perms & fs::perms::all,
               fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);

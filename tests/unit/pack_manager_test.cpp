@@ -9,6 +9,9 @@
 #include "careguard/pack_manager.hpp"
 #include "careguard/signing.hpp"
 
+#include "../support/temp_dir.hpp"
+#include "../support/files.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -21,8 +24,6 @@
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -30,18 +31,9 @@ using careguard::Config;
 using careguard::PackError;
 using careguard::PackManager;
 using careguard::PackState;
+using careguard::testing::TempDir;
+using careguard::testing::write_file;
 using nlohmann::json;
-
-fs::path make_temp_dir(const char* what) {
-  std::string pattern = (fs::temp_directory_path() / (std::string("careguard-pm-") + what + "-XXXXXX")).string();
-  EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
-  return fs::path(pattern);
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
 
 /// Sets a file's modification time well away from its last one, so a poll sees the change even on
 /// file systems with coarse timestamps.
@@ -83,37 +75,31 @@ bool has_problem(const PackState& state, const fs::path& path, std::string_view 
 class PackManagerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    cache_dir_ = new fs::path(make_temp_dir("cache"));
+    cache_dir_ = new TempDir("careguard-pm-cache");
     key_ = new careguard::SigningKeyPair(careguard::generate_signing_key());
     good_ = new std::string(careguard::sign_pack(org_pack_text("fictional-org", "1.0.0", "\\bwidget\\b"), key_->secret_key));
   }
   static void TearDownTestSuite() {
-    std::error_code ignored;
-    fs::remove_all(*cache_dir_, ignored);
     delete cache_dir_;
     delete key_;
     delete good_;
-  }
-  void SetUp() override { dir_ = make_temp_dir("packs"); }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
   }
   [[nodiscard]] Config config() const {
     Config config;
     config.pack_dirs = {dir_};
     config.trusted_keys = {key_->public_key};
-    config.cache_dir = *cache_dir_;
+    config.cache_dir = cache_dir_->path();
     config.pack_poll_seconds = 0.1;
     return config;
   }
 
-  static fs::path* cache_dir_;
+  static TempDir* cache_dir_;
   static careguard::SigningKeyPair* key_;
   static std::string* good_;  // the signed fictional-org 1.0.0
-  fs::path dir_;
+  const TempDir packs_dir_{"careguard-pm-packs"};
+  const fs::path& dir_ = packs_dir_.path();
 };
-fs::path* PackManagerTest::cache_dir_ = nullptr;
+TempDir* PackManagerTest::cache_dir_ = nullptr;
 careguard::SigningKeyPair* PackManagerTest::key_ = nullptr;
 std::string* PackManagerTest::good_ = nullptr;
 

@@ -5,6 +5,8 @@
 #include "careguard/types.hpp"
 #include "careguard/version.hpp"
 
+#include "../support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -13,8 +15,6 @@
 #include <map>
 #include <set>
 #include <string>
-
-#include <unistd.h>
 
 namespace {
 
@@ -230,8 +230,8 @@ TEST(LoadPackDirectory, BaseSourceDirectoryJoinsRules) {
 }
 
 TEST(LoadPackDirectory, ErrorsNameTheFile) {
-  const auto tmp = std::filesystem::temp_directory_path() / ("careguard-pack-test-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(tmp);
+  const careguard::testing::TempDir dir("careguard-pack-test");
+  const std::filesystem::path& tmp = dir.path();
   std::filesystem::create_directories(tmp / "rules");
   EXPECT_THROW((void)careguard::load_pack_directory(tmp / "missing"), PackError);
   EXPECT_THROW((void)careguard::load_pack_directory(tmp), PackError);  // no pack.json
@@ -257,7 +257,6 @@ TEST(LoadPackDirectory, ErrorsNameTheFile) {
   std::filesystem::remove(tmp / "rules" / "b.json");
   const auto pack = careguard::load_pack_directory(tmp);
   EXPECT_EQ(pack.rules.size(), 1U);
-  std::filesystem::remove_all(tmp);
 }
 
 TEST(BuiltinBasePack, HasEveryCategory) {
