@@ -8,6 +8,7 @@
 // user 65534 (nobody), for whom permissions apply.
 
 #include "careguard/signing.hpp"
+#include "../support/files.hpp"
 #include "security_support.hpp"
 
 #include <gtest/gtest.h>
@@ -42,13 +43,6 @@ constexpr const char* kOrigin = "chrome-extension://hllknhdbcnbafllcikebpiinoenh
 constexpr unsigned kNobody = 65534;
 constexpr const char* kMarker = "Pellinorewick";  // an invented surname: search for it to find a leak
 const std::string kNhs = "NHS no 943 476 5919";
-
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 void give_to(const fs::path& path, unsigned uid) {
   for (const auto& entry : fs::recursive_directory_iterator(path)) {
@@ -96,31 +90,19 @@ bool has_pack_error(const json& reply, const fs::path& path, const std::string& 
 class HostFaultsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = scratch_dir() / ("careguard-faults-" + std::to_string(::getpid()) + "-" +
-                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "packs");
+    // User 65534 must reach the packs, the config and the copies of the binaries made in here.
     fs::permissions(dir_, fs::perms(0755), fs::perm_options::replace);
-    config_ = {{"cache_dir", (scratch_dir() / "careguard-test-cache").string()},
-               {"pack_dirs", {(dir_ / "packs").string()}},
-               {"audit", {{"path", (dir_ / "audit.jsonl").string()}}},
-               {"log", {{"level", "trace"}}},
-               {"pack_poll_seconds", 0.2}};
+    config_ = host_dir_.default_config();
+    config_["pack_poll_seconds"] = 0.2;
     write_config();
   }
   void TearDown() override {
     std::error_code ignored;
     fs::permissions(dir_ / "packs", fs::perms(0755), fs::perm_options::replace, ignored);
-    fs::remove_all(dir_, ignored);
   }
-  void write_config() {
-    std::ofstream(dir_ / "config.json") << config_.dump();
-    fs::permissions(dir_ / "config.json", fs::perms(0644), fs::perm_options::replace);
-  }
-  std::unique_ptr<HostProcess> start(const HostLaunch& launch = {}) {
-    return std::make_unique<HostProcess>(
-        std::vector<std::string>{kOrigin, "--config=" + (dir_ / "config.json").string()}, std::vector<std::string>{},
-        launch);
+  void write_config() const { host_dir_.write_config(config_); }
+  [[nodiscard]] std::unique_ptr<HostProcess> start(const HostLaunch& launch = {}) const {
+    return host_dir_.start({kOrigin}, launch);
   }
   /// A copy of `binary` that user 65534 can run: the build folder may be under a home folder only
   /// root can enter (a CI checkout in /root), and then the user could not start the original.
@@ -153,7 +135,8 @@ class HostFaultsTest : public ::testing::Test {
     return host.receive(60s);
   }
 
-  fs::path dir_;
+  const HostTestDir host_dir_{"careguard-faults"};
+  const fs::path& dir_ = host_dir_.path();
   json config_;
 };
 
@@ -181,7 +164,7 @@ TEST_F(HostFaultsTest, KilledMidRequestLeavesWholeAuditLinesAndTheNextHostProtec
   EXPECT_EQ(stderr_log.text().find(kMarker), std::string::npos);
 
   // Every audit line written is whole JSON; a line cut off by the kill would break log collection.
-  const std::string audit = read_all(dir_ / "audit.jsonl");
+  const std::string audit = read_file(dir_ / "audit.jsonl");
   ASSERT_FALSE(audit.empty());
   EXPECT_EQ(audit.back(), '\n') << "the last audit line is cut off";
   std::istringstream lines(audit);
@@ -200,7 +183,7 @@ TEST_F(HostFaultsTest, KilledMidRequestLeavesWholeAuditLinesAndTheNextHostProtec
   EXPECT_EQ(ask(*next, audit_request(9999))["recorded"], true);
   next->close_stdin();
   EXPECT_EQ(next->wait_exit(5s), 0);
-  const std::string audit_after = read_all(dir_ / "audit.jsonl");
+  const std::string audit_after = read_file(dir_ / "audit.jsonl");
   EXPECT_EQ(std::count(audit_after.begin(), audit_after.end(), '\n'), static_cast<std::ptrdiff_t>(events + 1));
 }
 
@@ -511,8 +494,8 @@ TEST_F(HostFaultsTest, OpensNoNetworkSocketAndWritesNoTextToLogsOrAudit) {
   host->close_stdin();
   EXPECT_EQ(host->wait_exit(5s), 0);
   stderr_log.stop();
-  const std::string log_file = read_all(dir_ / "host.log");
-  const std::string audit = read_all(dir_ / "audit.jsonl");
+  const std::string log_file = read_file(dir_ / "host.log");
+  const std::string audit = read_file(dir_ / "audit.jsonl");
   EXPECT_NE(log_file.find("scan:"), std::string::npos) << "the log file was written at trace level";
   for (const auto& [what, text] : {std::pair<std::string, std::string>{"stderr", stderr_log.text()},
                                    {"the log file", log_file},

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -200,6 +201,30 @@ std::string HostProcess::stderr_text() {
     text.append(chunk, static_cast<std::size_t>(got));
   }
   return text;
+}
+
+HostTestDir::HostTestDir(std::string_view prefix) : dir_(prefix) {
+  std::filesystem::create_directories(path() / "packs");
+  write_config(default_config());
+}
+
+nlohmann::json HostTestDir::default_config() const {
+  return {{"cache_dir", shared_test_cache_dir().string()},
+          {"pack_dirs", {(path() / "packs").string()}},
+          {"audit", {{"path", (path() / "audit.jsonl").string()}}},
+          {"log", {{"level", "trace"}}}};
+}
+
+void HostTestDir::write_config(const nlohmann::json& config) const {
+  const std::filesystem::path file = path() / "config.json";
+  std::ofstream(file) << config.dump();
+  std::filesystem::permissions(file, std::filesystem::perms(0644), std::filesystem::perm_options::replace);
+}
+
+std::unique_ptr<HostProcess> HostTestDir::start(std::vector<std::string> browser_arguments,
+                                                const HostLaunch& launch) const {
+  browser_arguments.push_back("--config=" + (path() / "config.json").string());
+  return std::make_unique<HostProcess>(browser_arguments, std::vector<std::string>{}, launch);
 }
 
 }  // namespace careguard::testing

@@ -2,13 +2,17 @@
 // The real careguard-host started as a browser starts it: pipes on stdin and stdout, the caller
 // origin as an argument. Reads have deadlines so a hung host fails the test instead of hanging it.
 
+#include "../support/temp_dir.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <sys/types.h>
@@ -75,6 +79,28 @@ class HostProcess {
   std::string all_stdout_;
   std::optional<int> exit_status_;
   bool dumped_core_ = false;
+};
+
+/// A test's own folder for the hosts it starts, removed when the test ends: packs/ (their only
+/// pack folder) and config.json, which holds default_config() until the test writes another.
+class HostTestDir {
+ public:
+  explicit HostTestDir(std::string_view prefix);
+
+  [[nodiscard]] const std::filesystem::path& path() const { return dir_.path(); }
+  /// Everything the host writes (audit log) kept in this folder, logging at trace (the most
+  /// verbose level, so a leak check sees all the host could log), and the compiled-database cache
+  /// shared by every test run so that only the first host compiles the rules.
+  [[nodiscard]] nlohmann::json default_config() const;
+  /// Replaces config.json, readable by every user: a fault test starts the host as another one.
+  void write_config(const nlohmann::json& config) const;
+  /// Starts the host with what a browser passes (the caller's origin, perhaps more) and
+  /// --config=<this folder's config.json>.
+  [[nodiscard]] std::unique_ptr<HostProcess> start(std::vector<std::string> browser_arguments,
+                                                   const HostLaunch& launch = {}) const;
+
+ private:
+  TempDir dir_;
 };
 
 }  // namespace careguard::testing

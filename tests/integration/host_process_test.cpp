@@ -1,6 +1,7 @@
 // The real careguard-host over real pipes, started the way a browser starts it.
 
 #include "host_process.hpp"
+#include "../support/files.hpp"
 
 #include <gtest/gtest.h>
 #include <unicode/unistr.h>
@@ -8,10 +9,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace careguard::testing {
 namespace {
@@ -26,31 +25,10 @@ std::uint32_t utf16_offset(const std::string& text, std::size_t byte_offset) {
   return static_cast<std::uint32_t>(icu::UnicodeString::fromUTF8(text.substr(0, byte_offset)).length());
 }
 
-std::filesystem::path scratch_dir() {
-  const char* tmp = std::getenv("TMPDIR");
-  return std::filesystem::path(tmp != nullptr ? tmp : "/tmp");
-}
-
 class HostProcessTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = scratch_dir() / ("careguard-it-" + std::to_string(::getpid()) + "-" +
-                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_ / "packs");
-    // The compiled-database cache is shared by every test run so only the first host compiles.
-    const json config = {{"cache_dir", (scratch_dir() / "careguard-test-cache").string()},
-                         {"pack_dirs", {(dir_ / "packs").string()}},
-                         {"audit", {{"path", (dir_ / "audit.jsonl").string()}}},
-                         {"log", {{"level", "trace"}}}};
-    std::ofstream(dir_ / "config.json") << config.dump();
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  std::unique_ptr<HostProcess> start(std::vector<std::string> arguments = {kOrigin}) {
-    arguments.push_back("--config=" + (dir_ / "config.json").string());
-    return std::make_unique<HostProcess>(arguments, std::vector<std::string>{});
+  [[nodiscard]] std::unique_ptr<HostProcess> start(std::vector<std::string> arguments = {kOrigin}) const {
+    return dir_.start(std::move(arguments));
   }
   static json scan(HostProcess& host, const std::string& id, const std::string& text) {
     host.send(json{{"type", "scan"}, {"id", id}, {"text", text}, {"site", "facebook.com"}});
@@ -69,7 +47,7 @@ class HostProcessTest : public ::testing::Test {
     EXPECT_EQ(reply["id"], "alive");
     ASSERT_EQ(reply["findings"].size(), 1U);
   }
-  std::filesystem::path dir_;
+  const HostTestDir dir_{"careguard-it"};
 };
 
 TEST_F(HostProcessTest, HelloReportsVersionsPacksAndLimits) {
@@ -309,11 +287,9 @@ TEST_F(HostProcessTest, PostTextNeverReachesLogsOrTheAuditFile) {
   EXPECT_EQ(log.find(secret_word), std::string::npos);
   EXPECT_EQ(log.find("943 476"), std::string::npos);
   EXPECT_EQ(log.find("4821"), std::string::npos);
-  std::ifstream audit(dir_ / "audit.jsonl");
-  std::stringstream content;
-  content << audit.rdbuf();
-  EXPECT_NE(content.str().find("\"action\":\"dismissed\""), std::string::npos);
-  EXPECT_EQ(content.str().find(secret_word), std::string::npos);
+  const std::string audit = read_file(dir_.path() / "audit.jsonl");
+  EXPECT_NE(audit.find("\"action\":\"dismissed\""), std::string::npos);
+  EXPECT_EQ(audit.find(secret_word), std::string::npos);
 }
 
 TEST(CliTest, ScanJsonAndBatchModes) {

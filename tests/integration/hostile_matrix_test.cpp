@@ -7,19 +7,18 @@
 // document cannot drift from what is tested.
 
 #include "security_support.hpp"
+#include "../support/files.hpp"
 
 #include <gtest/gtest.h>
 
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -358,23 +357,9 @@ class HostileMatrixTest : public ::testing::Test {
     const std::string options = std::string(asan != nullptr ? asan : "") + ":quarantine_size_mb=16";
     ::setenv("ASAN_OPTIONS", options.c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
 #endif
-    dir_ = scratch_dir() / ("careguard-hostile-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_ / "packs");
-    const json config = {{"cache_dir", (scratch_dir() / "careguard-test-cache").string()},
-                         {"pack_dirs", {(dir_ / "packs").string()}},
-                         {"audit", {{"path", (dir_ / "audit.jsonl").string()}}},
-                         {"log", {{"level", "trace"}}}};
-    std::ofstream(dir_ / "config.json") << config.dump();
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
   }
 
-  std::unique_ptr<HostProcess> start(const char* origin) {
-    return std::make_unique<HostProcess>(
-        std::vector<std::string>{origin, "--config=" + (dir_ / "config.json").string()}, std::vector<std::string>{});
-  }
+  [[nodiscard]] std::unique_ptr<HostProcess> start(const char* origin) const { return dir_.start({origin}); }
 
   /// A valid scan must still be answered with its one finding.
   static void expect_still_works(HostProcess& host, const std::string& after) {
@@ -460,7 +445,7 @@ class HostileMatrixTest : public ::testing::Test {
     }
   }
 
-  std::filesystem::path dir_;
+  const HostTestDir dir_{"careguard-hostile"};
 };
 
 TEST_F(HostileMatrixTest, TableHasAtLeastFortyDistinctCases) {
@@ -574,11 +559,9 @@ TEST_F(HostileMatrixTest, OneHostSurvivesEveryCaseTwiceWithBoundedMemory) {
   EXPECT_NE(log.find("scan:"), std::string::npos) << "trace logging was on, so scans are logged (without text)";
   EXPECT_EQ(log.find(kMarker), std::string::npos) << "text reached the host's stderr";
   EXPECT_EQ(log.find("943 476"), std::string::npos) << "an NHS number reached the host's stderr";
-  std::ifstream audit(dir_ / "audit.jsonl");
-  std::stringstream recorded;
-  recorded << audit.rdbuf();
-  EXPECT_NE(recorded.str().find("\"action\":\"dismissed\""), std::string::npos) << "T23 was recorded";
-  EXPECT_EQ(recorded.str().find(kMarker), std::string::npos) << "text reached the audit log";
+  const std::string recorded = read_file(dir_.path() / "audit.jsonl");
+  EXPECT_NE(recorded.find("\"action\":\"dismissed\""), std::string::npos) << "T23 was recorded";
+  EXPECT_EQ(recorded.find(kMarker), std::string::npos) << "text reached the audit log";
 }
 
 }  // namespace

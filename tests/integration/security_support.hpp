@@ -8,9 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <string>
@@ -28,11 +26,6 @@ inline std::string length_prefix(std::uint32_t length) {
 
 inline std::string frame(const std::string& body) {
   return length_prefix(static_cast<std::uint32_t>(body.size())) + body;
-}
-
-inline std::filesystem::path scratch_dir() {
-  const char* tmp = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
-  return std::filesystem::path(tmp != nullptr ? tmp : "/tmp");
 }
 
 /// Resident and peak resident memory of a process, in KiB, from /proc/<pid>/status.
