@@ -6,8 +6,9 @@
 #include "careguard/audit_report.hpp"
 #include "careguard/host_session.hpp"
 
-#include "../support/temp_dir.hpp"
+#include "../support/base_pack_manager.hpp"
 #include "../support/files.hpp"
+#include "../support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -364,21 +366,12 @@ TEST(AuditReportTest, KillDuringWritingLosesNoCompletedEvent) {
 
 class AuditUnderScansTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    Config config = default_config(default_config_paths());
-    config.pack_dirs = {};
-    config.cache_dir = testing::shared_test_cache_dir();
-    packs_ = new PackManager(config);  // NOLINT(cppcoreguidelines-owning-memory): one per suite
-    packs_->load();
-  }
-  static void TearDownTestSuite() {
-    delete packs_;  // NOLINT(cppcoreguidelines-owning-memory)
-    packs_ = nullptr;
-  }
-  static PackManager* packs_;
+  static void SetUpTestSuite() { packs_ = testing::loaded_base_pack_manager(); }
+  static void TearDownTestSuite() { packs_.reset(); }
+  static std::unique_ptr<PackManager> packs_;
 };
 
-PackManager* AuditUnderScansTest::packs_ = nullptr;
+std::unique_ptr<PackManager> AuditUnderScansTest::packs_;
 
 constexpr const char* kPost =
     "Visited Mrs Quillfeatherby at Marigoldcroft today, her NHS number is 943 476 5919 and the keysafe code is 7731";

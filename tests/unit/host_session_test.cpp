@@ -2,9 +2,11 @@
 
 #include "careguard/host_session.hpp"
 
-#include "../support/temp_dir.hpp"
+#include "../support/base_pack_manager.hpp"
 
 #include <gtest/gtest.h>
+
+#include <memory>
 
 namespace careguard {
 namespace {
@@ -13,22 +15,13 @@ using nlohmann::json;
 
 class HostSessionTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    Config config = default_config(default_config_paths());
-    config.pack_dirs = {};
-    config.cache_dir = testing::shared_test_cache_dir();
-    packs_ = new PackManager(config);  // NOLINT(cppcoreguidelines-owning-memory): one per suite
-    packs_->load();
-  }
-  static void TearDownTestSuite() {
-    delete packs_;  // NOLINT(cppcoreguidelines-owning-memory)
-    packs_ = nullptr;
-  }
+  static void SetUpTestSuite() { packs_ = testing::loaded_base_pack_manager(); }
+  static void TearDownTestSuite() { packs_.reset(); }
   static json ask(HostSession& session, const std::string& body) { return json::parse(session.handle(body)); }
-  static PackManager* packs_;
+  static std::unique_ptr<PackManager> packs_;
 };
 
-PackManager* HostSessionTest::packs_ = nullptr;
+std::unique_ptr<PackManager> HostSessionTest::packs_;
 
 TEST(HostArgumentsTest, ReadsChromeOrigin) {
   const auto args = parse_host_arguments({"chrome-extension://abc/", "--parent-window=0", "--x-unknown"});
