@@ -39,31 +39,13 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kOrigin = "chrome-extension://hllknhdbcnbafllcikebpiinoenhnenl/";
 constexpr unsigned kNobody = 65534;
-constexpr const char* kMarker = "Pellinorewick";  // an invented surname: search for it to find a leak
-const std::string kNhs = "NHS no 943 476 5919";
 
 void give_to(const fs::path& path, unsigned uid) {
   for (const auto& entry : fs::recursive_directory_iterator(path)) {
     ASSERT_EQ(::chown(entry.path().c_str(), uid, uid), 0) << entry.path();
   }
   ASSERT_EQ(::chown(path.c_str(), uid, uid), 0);
-}
-
-std::string scan_body(const std::string& text, const std::string& id) {
-  return json{{"type", "scan"}, {"id", id}, {"text", text}, {"site", "facebook.com"}}.dump();
-}
-
-json audit_request(int id) {
-  return {{"type", "audit"},
-          {"id", id},
-          {"event",
-           {{"rule", "pid.nhs-number"},
-            {"category", "personal-identifier"},
-            {"severity", "block"},
-            {"site", "facebook.com"},
-            {"action", "dismissed"}}}};
 }
 
 std::string org_pack(const std::string& secret_key) {

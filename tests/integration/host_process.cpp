@@ -203,6 +203,20 @@ std::string HostProcess::stderr_text() {
   return text;
 }
 
+std::string scan_body(const std::string& text, const nlohmann::json& id) {
+  return nlohmann::json{{"type", "scan"}, {"id", id}, {"text", text}, {"site", "facebook.com"}}.dump();
+}
+
+nlohmann::json audit_request(const nlohmann::json& id, const nlohmann::json& extra_event_fields) {
+  nlohmann::json event = {{"rule", "pid.nhs-number"},
+                          {"category", "personal-identifier"},
+                          {"severity", "block"},
+                          {"site", "facebook.com"},
+                          {"action", "dismissed"}};
+  event.update(extra_event_fields);
+  return {{"type", "audit"}, {"id", id}, {"event", event}};
+}
+
 HostTestDir::HostTestDir(std::string_view prefix) : dir_(prefix) {
   std::filesystem::create_directories(path() / "packs");
   write_config(default_config());

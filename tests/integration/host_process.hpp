@@ -19,6 +19,17 @@
 
 namespace careguard::testing {
 
+/// The caller a browser names when the development build of the extension starts the host; on the
+/// host's allowed list.
+inline constexpr const char* kOrigin = "chrome-extension://hllknhdbcnbafllcikebpiinoenhnenl/";
+
+/// A scan request's body as the extension sends it, from facebook.com.
+std::string scan_body(const std::string& text, const nlohmann::json& id = "m");
+/// A valid audit request: a warning about an NHS number dismissed on facebook.com. Any
+/// `extra_event_fields` are added to its event (fields the host must leave out of what it records).
+nlohmann::json audit_request(const nlohmann::json& id,
+                             const nlohmann::json& extra_event_fields = nlohmann::json::object());
+
 /// How the child is set up before exec, for the fault tests; the defaults start it as a browser does.
 struct HostLaunch {
   /// The executable; empty: the careguard-host this build made.

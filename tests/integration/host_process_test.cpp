@@ -18,8 +18,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kOrigin = "chrome-extension://hllknhdbcnbafllcikebpiinoenhnenl/";
-
 /// UTF-16 length of a UTF-8 prefix, computed with ICU independently of the host's own code.
 std::uint32_t utf16_offset(const std::string& text, std::size_t byte_offset) {
   return static_cast<std::uint32_t>(icu::UnicodeString::fromUTF8(text.substr(0, byte_offset)).length());
@@ -31,7 +29,7 @@ class HostProcessTest : public ::testing::Test {
     return dir_.start(std::move(arguments));
   }
   static json scan(HostProcess& host, const std::string& id, const std::string& text) {
-    host.send(json{{"type", "scan"}, {"id", id}, {"text", text}, {"site", "facebook.com"}});
+    host.send(scan_body(text, id));
     return host.receive();
   }
   static void expect_error(const json& reply, int code) {
@@ -268,16 +266,7 @@ TEST_F(HostProcessTest, PostTextNeverReachesLogsOrTheAuditFile) {
   auto host = start();  // logging at trace, the most verbose level
   const std::string secret_word = "Quixotrellan";
   (void)scan(*host, "s", "Mrs " + secret_word + " NHS no 943 476 5919, key safe code is 4821");
-  host->send(json{{"type", "audit"},
-                  {"id", 2},
-                  {"event",
-                   {{"rule", "pid.nhs-number"},
-                    {"category", "personal-identifier"},
-                    {"severity", "block"},
-                    {"site", "facebook.com"},
-                    {"action", "dismissed"},
-                    {"text", "Mrs " + secret_word},
-                    {"note", secret_word}}}});
+  host->send(audit_request(2, {{"text", "Mrs " + secret_word}, {"note", secret_word}}));
   const json ok = host->receive();
   EXPECT_EQ(ok["type"], "ok") << ok;
   host->close_stdin();

@@ -31,18 +31,10 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kOrigin = "chrome-extension://hllknhdbcnbafllcikebpiinoenhnenl/";
 constexpr const char* kForeignOrigin = "chrome-extension://aaaabbbbccccddddeeeeffffgggghhhh/";
 constexpr std::size_t kMiB = 1024U * 1024U;
-// Every text the matrix sends carries this invented surname, so a leak of text into the host's
-// logs is found by one search.
-constexpr const char* kMarker = "Pellinorewick";
 
 // ---- building raw input -------------------------------------------------------------------------
-
-std::string scan_body(const std::string& text, const json& id = "m") {
-  return json{{"type", "scan"}, {"id", id}, {"text", text}, {"site", "facebook.com"}}.dump();
-}
 
 /// A scan whose text is spliced in raw, for bytes nlohmann would refuse to serialise.
 std::string raw_scan_body(const std::string& raw_text) {
@@ -123,8 +115,6 @@ struct HostileCase {
   Outcome outcome;
   Input input = Input::Allowed;
 };
-
-const std::string kNhs = "NHS no 943 476 5919";  // one finding, pid.nhs-number
 
 std::vector<HostileCase> hostile_cases() {
   const std::string marker = kMarker;
@@ -267,16 +257,7 @@ std::vector<HostileCase> hostile_cases() {
        error(5)},
       {"T23", "audit event with an unknown field: recorded without it",
        [marker] {
-         return frame(json{{"type", "audit"},
-                           {"id", 1},
-                           {"event",
-                            {{"rule", "pid.nhs-number"},
-                             {"category", "personal-identifier"},
-                             {"severity", "block"},
-                             {"site", "facebook.com"},
-                             {"action", "dismissed"},
-                             {"text", marker + " " + kNhs}}}}
-                          .dump());
+         return frame(audit_request(1, {{"text", marker + " " + kNhs}}).dump());
        },
        answer(Reply::Ok)},
       {"T24", "install_pack whose pack is a number", [] { return frame(R"({"type":"install_pack","id":1,"pack":5})"); },

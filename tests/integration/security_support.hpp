@@ -18,6 +18,12 @@
 
 namespace careguard::testing {
 
+/// An invented surname that every text sent carries, so a leak of text into anything the host
+/// writes is found by one search.
+inline constexpr const char* kMarker = "Pellinorewick";
+/// One finding (pid.nhs-number).
+inline const std::string kNhs = "NHS no 943 476 5919";
+
 inline std::string length_prefix(std::uint32_t length) {
   std::string out(4, '\0');
   std::memcpy(out.data(), &length, 4);  // native order, as the browsers write it
