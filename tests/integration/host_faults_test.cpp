@@ -7,8 +7,8 @@
 // The tests run as root, so "cannot read" is made real by starting the host as the unprivileged
 // user 65534 (nobody), for whom permissions apply.
 
-#include "careguard/signing.hpp"
 #include "../support/files.hpp"
+#include "careguard/signing.hpp"
 #include "security_support.hpp"
 
 #include <gtest/gtest.h>

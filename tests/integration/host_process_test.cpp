@@ -1,6 +1,7 @@
 // The real careguard-host over real pipes, started the way a browser starts it.
 
 #include "host_process.hpp"
+
 #include "../support/files.hpp"
 
 #include <gtest/gtest.h>

@@ -6,8 +6,8 @@
 // The ids in kCases and the rows of docs/HOSTILE-INPUTS.md are checked against each other, so the
 // document cannot drift from what is tested.
 
-#include "security_support.hpp"
 #include "../support/files.hpp"
+#include "security_support.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,8 +3,8 @@
 
 #include "careguard/audit_log.hpp"
 
-#include "../support/temp_dir.hpp"
 #include "../support/files.hpp"
+#include "../support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -4,8 +4,8 @@
 #include "careguard/config.hpp"
 #include "careguard/version.hpp"
 
-#include "../support/temp_dir.hpp"
 #include "../support/files.hpp"
+#include "../support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 

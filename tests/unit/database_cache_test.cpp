@@ -5,8 +5,8 @@
 #include "careguard/engine.hpp"
 #include "careguard/pack.hpp"
 
-#include "../support/temp_dir.hpp"
 #include "../support/files.hpp"
+#include "../support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,8 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 using careguard::DatabaseCache;
 using careguard::testing::read_file;
-using careguard::testing::write_file;
 using careguard::testing::TempDir;
+using careguard::testing::write_file;
 
 class DatabaseCacheTest : public ::testing::Test {
  protected:

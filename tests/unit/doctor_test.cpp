@@ -5,8 +5,8 @@
 #include "careguard/doctor.hpp"
 #include "careguard/install.hpp"
 
-#include "../support/temp_dir.hpp"
 #include "../support/files.hpp"
+#include "../support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -126,7 +126,8 @@ TEST_F(DoctorTest, HealthyInstallPassesAndStartsTheHostLikeChrome) {
   EXPECT_NE(find(report, "host.hello", Severity::Ok), nullptr) << report.to_text();
   // Started with the caller origin as its argument, in its own folder.
   EXPECT_EQ(read_file(tmp_ / "args"), std::string("chrome-extension://") + kDev + "/\n");
-  EXPECT_EQ(fs::path(read_file(tmp_ / "cwd").substr(0, read_file(tmp_ / "cwd").size() - 1)), fs::canonical(tmp_ / "root/usr/bin"));
+  const std::string cwd = read_file(tmp_ / "cwd");
+  EXPECT_EQ(fs::path(cwd.substr(0, cwd.size() - 1)), fs::canonical(tmp_ / "root/usr/bin"));
 }
 
 TEST_F(DoctorTest, FirefoxHostGetsTheManifestPathAndAddonId) {

@@ -3,8 +3,8 @@
 
 #include "careguard/install.hpp"
 
-#include "../support/temp_dir.hpp"
 #include "../support/files.hpp"
+#include "../support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -25,8 +25,8 @@ namespace {
 constexpr const char* kDev = "hllknhdbcnbafllcikebpiinoenhnenl";
 constexpr const char* kStore = "aaaabbbbccccddddeeeeffffgggghhhh";
 
-using careguard::testing::TempDir;
 using careguard::testing::read_file;
+using careguard::testing::TempDir;
 
 std::set<std::string> paths_of(const Plan& plan) {
   std::set<std::string> out;

@@ -9,8 +9,8 @@
 #include "careguard/pack_manager.hpp"
 #include "careguard/signing.hpp"
 
-#include "../support/temp_dir.hpp"
 #include "../support/files.hpp"
+#include "../support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
