@@ -109,6 +109,10 @@ std::string encode_reply(ReplyStatus status, std::string_view body, bool stored 
 
 #ifndef _WIN32
 
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0  // macOS: SO_NOSIGPIPE is set on the socket instead
+#endif
+
 using Clock = std::chrono::steady_clock;
 
 /// Waits for the descriptor until the deadline; false on timeout.
@@ -234,11 +238,25 @@ CompileHelperRun CompileHelper::run(const CompileJob& job, const DatabaseCache* 
   const auto started = Clock::now();
   const auto deadline = started + time_limit_;
   int pair[2] = {-1, -1};
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+#ifdef SOCK_CLOEXEC
+  constexpr int kSocketType = SOCK_STREAM | SOCK_CLOEXEC;  // no other spawn can inherit them
+#else
+  constexpr int kSocketType = SOCK_STREAM;
+#endif
+  if (::socketpair(AF_UNIX, kSocketType, 0, pair) != 0) {
     throw CompileHelperError(fmt::format("the compiler process could not start: socketpair: {}", std::strerror(errno)));
   }
   Descriptor ours(pair[0]);
   Descriptor theirs(pair[1]);
+  (void)::fcntl(ours.fd, F_SETFD, FD_CLOEXEC);
+  (void)::fcntl(theirs.fd, F_SETFD, FD_CLOEXEC);
+  // Ours only (each end is its own socket): a child that stops reading or answering can then
+  // never hold the host past the time limit.
+  (void)::fcntl(ours.fd, F_SETFL, ::fcntl(ours.fd, F_GETFL) | O_NONBLOCK);
+#ifdef SO_NOSIGPIPE
+  const int on = 1;
+  (void)::setsockopt(ours.fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
+#endif
   if (theirs.fd == kCompileHelperFd) {
     // dup2 onto itself would keep close-on-exec set; move it out of the way first.
     Descriptor moved(::fcntl(theirs.fd, F_DUPFD_CLOEXEC, kCompileHelperFd + 1));
