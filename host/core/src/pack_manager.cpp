@@ -24,13 +24,19 @@ std::string now_iso8601() {
 }
 
 std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     throw PackError("cannot be read (permissions?)");
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  // One read into a buffer of the file's size (a stream buffer and its copy would be two more
+  // passes over megabytes at every start).
+  const auto size = static_cast<std::streamoff>(in.tellg());
+  std::string text(size > 0 ? static_cast<std::size_t>(size) : 0U, '\0');
+  in.seekg(0);
+  if (size > 0 && !in.read(text.data(), size)) {
+    throw PackError("cannot be read (permissions?)");
+  }
+  return text;
 }
 
 std::shared_ptr<const Pack> verified_pack(std::string_view signed_text, const Config& config, const std::string& source) {
