@@ -32,8 +32,6 @@ const std::string kNhs = "NHS no 943 476 5919";
 /// The host compiling its first database from nothing: the base pack takes seconds, more under
 /// the sanitizers on a busy machine.
 constexpr auto kCompileWait = 600s;
-/// Issue #7: the host's own peak RSS, whatever it compiles.
-constexpr std::size_t kHostPeakLimitKib = 64U * 1024U;
 
 std::string read_all(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -184,6 +182,7 @@ TEST_F(CompileHelperTest, CompilingStartKeepsTheHostsPeakLowAndTheChildWritesThe
   // the sanitizers' shadow memory) within issue #7's limit.
   EXPECT_LT(memory.peak_kib, child_peak_kib) << "host " << memory.peak_kib << " KiB, compiler " << child_peak_kib;
 #ifndef CAREGUARD_SANITIZED
+  constexpr std::size_t kHostPeakLimitKib = 64U * 1024U;  // issue #7, whatever the host compiles
   EXPECT_LE(memory.peak_kib, kHostPeakLimitKib) << "host peak " << memory.peak_kib << " KiB";
 #endif
 
