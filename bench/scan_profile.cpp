@@ -58,7 +58,7 @@ int profile_start(double seconds) {
     const Pack org = parse_pack_text(verified.pack_text, "org");
     parse.push_back(micros_since(started));
     started = Clock::now();
-    const auto engine = Engine::build({builtin_base_pack(), org}, &cache);
+    const auto engine = Engine::build(std::vector<const Pack*>{&builtin_base_pack(), &org}, &cache);
     build.push_back(micros_since(started));
   }
   std::fprintf(stderr, "start from the cache, %zu times (p50 ms): verify %.1f, parse %.1f, build %.1f\n", build.size(),

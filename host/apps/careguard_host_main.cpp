@@ -1,5 +1,6 @@
 // careguard-host: the native messaging host. stdout carries frames and nothing else.
 
+#include "careguard/compile_helper.hpp"
 #include "careguard/config.hpp"
 #include "careguard/frame.hpp"
 #include "careguard/host_session.hpp"
@@ -10,7 +11,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
+#include <string_view>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -23,6 +26,7 @@
 #define STDIN_FILENO 0
 #endif
 #else
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -40,7 +44,8 @@ int claim_protocol_output() {
   _setmode(_fileno(stdout), _O_BINARY);
   return _fileno(stdout);
 #else
-  const int protocol_fd = dup(STDOUT_FILENO);
+  // Close-on-exec: the compiler process must never hold the browser's pipe.
+  const int protocol_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
   if (protocol_fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
     return STDOUT_FILENO;
   }
@@ -79,6 +84,15 @@ int main(int argc, char** argv) {
   (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 #endif
 #endif
+  if (argc > 1 && std::string_view(argv[1]) == careguard::kCompileHelperFlag) {
+    // A child of a host, compiling for it (compile_helper.hpp): no protocol, no configuration.
+#ifdef __linux__
+    // A compile nobody waits for is wasted CPU on a laptop: it ends with the host.
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+#endif
+    spdlog::set_level(spdlog::level::warn);
+    return careguard::run_compile_helper(careguard::kCompileHelperFd);
+  }
   const int protocol_fd = claim_protocol_output();
   const std::vector<std::string> arguments(argv + 1, argv + argc);
   const careguard::HostArguments args = careguard::parse_host_arguments(arguments);
@@ -101,6 +115,10 @@ int main(int argc, char** argv) {
   }
 
   careguard::PackManager packs(config);
+  if (const auto executable = careguard::CompileHelper::own_executable()) {
+    packs.use_compile_helper(careguard::CompileHelper(
+        *executable, std::chrono::milliseconds(static_cast<long long>(config.compile_time_limit_seconds * 1000))));
+  }
   try {
     packs.load();
   } catch (const std::exception& error) {

@@ -170,10 +170,11 @@ TEST_F(HostFaultsTest, KilledMidRequestLeavesWholeAuditLinesAndTheNextHostProtec
 }
 
 TEST_F(HostFaultsTest, KilledWhileWritingItsCacheLeavesNoCacheFileThatIsRejected) {
-  // An empty cache folder, so the host compiles its packs and then writes the cache, to a temporary
-  // name first. It is killed the moment that temporary file appears, mid-write. The next host must
-  // find no cache file rather than a torn one (a torn one would be rejected, with a warning, and
-  // compiled again), write a whole one, and clear away the temporary file left by the dead host.
+  // An empty cache folder, so the host's compiler process compiles the packs and then writes the
+  // cache, to a temporary name first ("<file>.<writer pid>.tmp"). The writer and the host are
+  // killed the moment that temporary file appears, mid-write. The next host must find no cache file
+  // rather than a torn one (a torn one would be rejected, with a warning, and compiled again), write
+  // a whole one, and clear away the temporary file left by the dead writer.
   const fs::path cache = dir_ / "cache";
   config_["cache_dir"] = cache.string();
   write_config();
@@ -185,6 +186,9 @@ TEST_F(HostFaultsTest, KilledWhileWritingItsCacheLeavesNoCacheFileThatIsRejected
     while (!killed && std::chrono::steady_clock::now() < deadline) {
       for (const auto& entry : fs::directory_iterator(cache)) {
         if (entry.path().extension() == ".tmp") {
+          const std::string name = entry.path().stem().string();  // "<key>.hsdb.<pid>"
+          const auto writer = static_cast<pid_t>(std::stol(name.substr(name.rfind('.') + 1)));
+          ASSERT_EQ(::kill(writer, SIGKILL), 0);
           ASSERT_EQ(::kill(host->pid(), SIGKILL), 0);
           killed = true;
           break;

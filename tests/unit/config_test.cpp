@@ -87,6 +87,7 @@ TEST_F(ConfigTest, Defaults) {
   EXPECT_FALSE(config.audit.syslog);
   EXPECT_EQ(config.log_level, "warn");
   EXPECT_DOUBLE_EQ(config.pack_poll_seconds, 2.0);
+  EXPECT_DOUBLE_EQ(config.compile_time_limit_seconds, 300.0);
   EXPECT_TRUE(config.sources.empty());
 }
 
@@ -114,6 +115,7 @@ TEST_F(ConfigTest, EveryKeyIsApplied) {
               "max_age_days": 30, "syslog": true, "pseudonym_key": "00112233445566778899aabbccddeeff"},
     "cache_dir": "cache",
     "pack_poll_seconds": 0.5,
+    "compile_time_limit_seconds": 45,
     "allow_user_config": false,
     "some_future_key": {"ignored": true}
   })", source, &allow_user);
@@ -131,6 +133,7 @@ TEST_F(ConfigTest, EveryKeyIsApplied) {
   EXPECT_EQ(config.audit.pseudonym_key, "00112233445566778899aabbccddeeff");
   EXPECT_EQ(config.cache_dir, dir_ / "etc" / "cache");
   EXPECT_DOUBLE_EQ(config.pack_poll_seconds, 0.5);
+  EXPECT_DOUBLE_EQ(config.compile_time_limit_seconds, 45.0);
   EXPECT_FALSE(allow_user);
   EXPECT_EQ(config.sources, std::vector<fs::path>{source});
 }
@@ -168,6 +171,8 @@ TEST_F(ConfigTest, WrongTypesAreConfigErrors) {
            R"({"pack_poll_seconds": "2"})",
            R"({"pack_poll_seconds": 0.01})",
            R"({"pack_poll_seconds": 7200})",
+           R"({"compile_time_limit_seconds": 0})",
+           R"({"compile_time_limit_seconds": 7200})",
        }) {
     Config config = defaults();
     bool allow_user = true;

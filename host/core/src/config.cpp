@@ -145,6 +145,11 @@ void apply_config_json(Config& config, const std::string& json_text, const std::
         if (config.pack_poll_seconds < 0.1 || config.pack_poll_seconds > 3600) {
           throw ConfigError(fmt::format("{}: 'pack_poll_seconds' must be from 0.1 to 3600", source.string()));
         }
+      } else if (key == "compile_time_limit_seconds") {
+        config.compile_time_limit_seconds = value.get<double>();
+        if (config.compile_time_limit_seconds < 0.01 || config.compile_time_limit_seconds > 3600) {
+          throw ConfigError(fmt::format("{}: 'compile_time_limit_seconds' must be from 0.01 to 3600", source.string()));
+        }
       } else if (key == "allow_user_config") {
         if (allow_user_config != nullptr) {
           *allow_user_config = value.get<bool>();

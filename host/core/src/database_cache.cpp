@@ -11,25 +11,30 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #ifndef _WIN32
 #include <csignal>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
 namespace careguard {
 namespace {
 
-constexpr std::string_view kMagic = "CGHSDB02";
+constexpr std::string_view kMagic = "CGHSDB03";
 constexpr std::size_t kKeyBytes = 64;
-constexpr std::size_t kChecksumBytes = crypto_generichash_BYTES;
-// Header: magic (8) | key (64, hex) | payload length (8, little-endian) | BLAKE2b of payload (32).
-// The checksum catches corruption (a torn write, a bad disk); BLAKE2b is used for its speed, as it
-// runs over megabytes at every start.
-constexpr std::size_t kHeaderBytes = kMagic.size() + kKeyBytes + 8 + kChecksumBytes;
+constexpr std::size_t kDigestBytes = crypto_generichash_BYTES;
+// Header: magic (8) | key (64, hex) | payload length (8, little-endian). The length catches a
+// truncated file. The payload checks its own bytes (the engine's table has a BLAKE2b, each
+// Hyperscan database a CRC32C that Hyperscan verifies as it loads it): a second checksum over
+// megabytes here cost a fifth of a start from the cache.
+constexpr std::size_t kHeaderBytes = kMagic.size() + kKeyBytes + 8;
 
-std::array<unsigned char, kChecksumBytes> checksum(std::string_view data) {
-  std::array<unsigned char, kChecksumBytes> digest{};
+std::array<unsigned char, kDigestBytes> digest_of(std::string_view data) {
+  std::array<unsigned char, kDigestBytes> digest{};
   crypto_generichash(digest.data(), digest.size(), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
                      nullptr, 0);
   return digest;
@@ -68,12 +73,45 @@ void remove_abandoned_temporaries(const std::filesystem::path& path) {
 
 }  // namespace
 
+CachedDatabase::~CachedDatabase() { release(); }
+
+CachedDatabase::CachedDatabase(CachedDatabase&& other) noexcept { *this = std::move(other); }
+
+CachedDatabase& CachedDatabase::operator=(CachedDatabase&& other) noexcept {
+  if (this != &other) {
+    release();
+    mapping_ = std::exchange(other.mapping_, nullptr);
+    mapping_size_ = std::exchange(other.mapping_size_, 0);
+    if (mapping_ != nullptr) {
+      bytes_ = other.bytes_;
+    } else {
+      // The view points into the string, which may be moved out of its own small buffer.
+      copy_ = std::move(other.copy_);
+      bytes_ = copy_;
+    }
+    other.bytes_ = {};
+  }
+  return *this;
+}
+
+void CachedDatabase::release() noexcept {
+#ifndef _WIN32
+  if (mapping_ != nullptr) {
+    ::munmap(mapping_, mapping_size_);
+  }
+#endif
+  mapping_ = nullptr;
+  mapping_size_ = 0;
+  copy_.clear();
+  bytes_ = {};
+}
+
 DatabaseCache::DatabaseCache(std::filesystem::path directory) : directory_(std::move(directory)) {}
 
 std::string DatabaseCache::key_for(std::string_view content_hash) {
   const std::string material = fmt::format("{}|hs {}|{}", content_hash, hs_version(), platform_description());
-  const auto digest = checksum(material);
-  std::array<char, kChecksumBytes * 2 + 1> hex{};
+  const auto digest = digest_of(material);
+  std::array<char, kDigestBytes * 2 + 1> hex{};
   sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
   return {hex.data()};
 }
@@ -82,42 +120,63 @@ std::filesystem::path DatabaseCache::path_for(std::string_view key) const {
   return directory_ / fmt::format("{}.hsdb", key.substr(0, 32));
 }
 
-std::optional<std::string> DatabaseCache::load(std::string_view key) const {
+std::optional<CachedDatabase> DatabaseCache::load(std::string_view key) const {
   const auto path = path_for(key);
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) {
-    return std::nullopt;
+  CachedDatabase file;
+#ifndef _WIN32
+  {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return std::nullopt;
+    }
+    struct stat about {};
+    void* mapping = MAP_FAILED;
+    if (::fstat(fd, &about) == 0 && about.st_size > 0) {
+      int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+      flags |= MAP_POPULATE;  // every page at once: it is all read straight away
+#endif
+      // A writer replaces the file by rename, never in place, so this mapping's file never shrinks.
+      mapping = ::mmap(nullptr, static_cast<std::size_t>(about.st_size), PROT_READ, flags, fd, 0);
+    }
+    ::close(fd);
+    if (mapping != MAP_FAILED) {
+      file.mapping_ = mapping;
+      file.mapping_size_ = static_cast<std::size_t>(about.st_size);
+      file.bytes_ = std::string_view(static_cast<const char*>(mapping), file.mapping_size_);
+    }
   }
-  // One read into a buffer of the file's size: the file is megabytes, and every extra copy is
-  // fresh pages the first scan waits for.
-  const auto size = static_cast<std::streamoff>(in.tellg());
-  std::string file(size > 0 ? static_cast<std::size_t>(size) : 0, '\0');
-  in.seekg(0);
-  if (size <= 0 || !in.read(file.data(), size)) {
-    file.clear();
+#endif
+  if (file.mapping_ == nullptr) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      return std::nullopt;
+    }
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    file.copy_ = buffer.str();
+    file.bytes_ = file.copy_;
   }
-  auto reject = [&](std::string_view why) -> std::optional<std::string> {
+  auto reject = [&](std::string_view why) -> std::optional<CachedDatabase> {
     spdlog::warn("database cache: {} ({}); compiling instead", why, path.string());
+    file.release();
     std::error_code ignored;
     std::filesystem::remove(path, ignored);
     return std::nullopt;
   };
-  if (file.size() < kHeaderBytes || std::string_view(file).substr(0, kMagic.size()) != kMagic) {
+  const std::string_view whole = file.bytes_;
+  if (whole.size() < kHeaderBytes || whole.substr(0, kMagic.size()) != kMagic) {
     return reject("not a cache file");
   }
-  if (std::string_view(file).substr(kMagic.size(), kKeyBytes) != key) {
+  if (whole.substr(kMagic.size(), kKeyBytes) != key) {
     return reject("made for other packs, Hyperscan or platform");
   }
   std::uint64_t length = 0;
-  std::memcpy(&length, file.data() + kMagic.size() + kKeyBytes, sizeof length);
-  if (length != file.size() - kHeaderBytes) {
+  std::memcpy(&length, whole.data() + kMagic.size() + kKeyBytes, sizeof length);
+  if (length != whole.size() - kHeaderBytes) {
     return reject("truncated");
   }
-  const auto expected = checksum(std::string_view(file).substr(kHeaderBytes));
-  if (std::memcmp(expected.data(), file.data() + kMagic.size() + kKeyBytes + 8, kChecksumBytes) != 0) {
-    return reject("checksum does not match");
-  }
-  file.erase(0, kHeaderBytes);
+  file.bytes_ = whole.substr(kHeaderBytes);
   return file;
 }
 
@@ -138,11 +197,9 @@ bool DatabaseCache::store(std::string_view key, std::string_view database) const
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     const std::uint64_t length = database.size();
-    const auto digest = checksum(database);
     out.write(kMagic.data(), static_cast<std::streamsize>(kMagic.size()));
     out.write(key.data(), static_cast<std::streamsize>(std::min(key.size(), kKeyBytes)));
     out.write(reinterpret_cast<const char*>(&length), sizeof length);
-    out.write(reinterpret_cast<const char*>(digest.data()), static_cast<std::streamsize>(digest.size()));
     out.write(database.data(), static_cast<std::streamsize>(database.size()));
     out.flush();
     if (!out) {

@@ -1,5 +1,6 @@
 #include "careguard/engine.hpp"
 
+#include "careguard/compile_helper.hpp"
 #include "careguard/database_cache.hpp"
 #include "careguard/phrase_matcher.hpp"
 #include "careguard/validators.hpp"
@@ -8,8 +9,10 @@
 #include <fmt/format.h>
 #include <hs/hs.h>
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstring>
 #include <map>
@@ -34,7 +37,11 @@ constexpr unsigned kMaxTrackedWidth = 64;
 constexpr std::size_t kMaxTrackedLength = 100;
 /// A window scanned for a start is widened to the word before it, at most this far.
 constexpr std::uint32_t kMaxWindowWidening = 32;
-constexpr std::string_view kCacheMagic = "CGENG002";
+constexpr std::string_view kCacheMagic = "CGENG003";
+/// The payload's table (sizes and widths) carries a BLAKE2b of its own; the databases after it
+/// carry Hyperscan's CRC32C, which hs_deserialize_database checks. Together they cover every
+/// byte, so the cache file needs no checksum of its own over megabytes at every start.
+constexpr std::size_t kTableDigestBytes = crypto_generichash_BYTES;
 /// Bump when the way packs become a database changes (flags, expression order), so a cache
 /// written by an older host is never loaded by a newer one.
 constexpr std::string_view kCompileScheme = "compile-scheme-4";
@@ -59,6 +66,39 @@ std::string sha256_hex(std::string_view data) {
   std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex{};
   sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
   return {hex.data()};
+}
+
+/// The compiled database depends on the expressions, in order, and on which ones want a start
+/// database, and on nothing else of the packs (flags and start choices are fixed by the compile
+/// scheme). Keying the cache on exactly that means an org pack update that only changes names,
+/// terms or messages reuses the database, and a start never serialises a pack to hash it.
+std::string database_key(const std::vector<std::string>& expressions, const std::vector<bool>& needs_exact_start) {
+  std::string input(kCompileScheme);
+  input += '\n';
+  input += kHostVersion;
+  input += '\n';
+  for (std::size_t i = 0; i < expressions.size(); ++i) {
+    // Length-prefixed, so no two different lists join into the same bytes.
+    input += fmt::format("{}:{}:", expressions[i].size(), needs_exact_start[i] ? 1 : 0);
+    input += expressions[i];
+  }
+  return sha256_hex(input);
+}
+
+/// What a scan reads of a rule: its patterns, terms, allowlist and examples are compiled into
+/// the engine's own tables, and copying them (an org rule can hold thousands of terms) is waste.
+Rule scan_copy(const Rule& rule) {
+  Rule out;
+  out.id = rule.id;
+  out.category = rule.category;
+  out.severity = rule.severity;
+  out.clause = rule.clause;
+  out.message = rule.message;
+  out.names = rule.names;
+  out.validator = rule.validator;
+  out.confidence = rule.confidence;
+  out.context = rule.context;
+  return out;
 }
 
 std::string_view name_rule_key(NameKind kind, bool first_name_only) {
@@ -141,6 +181,16 @@ Engine::~Engine() {
 }
 
 std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, const DatabaseCache* cache) {
+  std::vector<const Pack*> pointers;
+  pointers.reserve(packs.size());
+  for (const auto& pack : packs) {
+    pointers.push_back(&pack);
+  }
+  return build(pointers, cache);
+}
+
+std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& packs, const DatabaseCache* cache,
+                                            const CompileHelper* helper) {
   if (sodium_init() < 0) {
     throw PackError("libsodium could not start");
   }
@@ -150,12 +200,10 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
 
   // Merge the packs: word lists extend, rules add, overrides change rules by id.
   std::map<std::string, std::vector<std::string>, std::less<>> word_lists;
-  std::vector<std::pair<Rule, std::string>> rules;  // rule, pack id
+  std::vector<std::pair<const Rule*, const std::string*>> rules;  // rule, pack id
   std::map<std::string, std::size_t, std::less<>> rule_index;
-  std::string hash_input(kCompileScheme);
-  hash_input += kHostVersion;
-  for (const auto& pack : packs) {
-    hash_input += to_json(pack).dump();
+  for (const Pack* pointer : packs) {
+    const Pack& pack = *pointer;
     engine->pack_summaries_.push_back({pack.id, pack.version, pack.rules.size(), pack.source});
     for (const auto& [name, list] : pack.word_lists) {
       auto& merged = word_lists[name];
@@ -166,7 +214,7 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
         throw PackError(fmt::format("{}: rule id '{}' is already defined by an earlier pack", pack.source, rule.id));
       }
       rule_index[rule.id] = rules.size();
-      rules.emplace_back(rule, pack.id);
+      rules.emplace_back(&rule, &pack.id);
     }
     for (const auto& item : pack.allowlist) {
       engine->allowlist_.push_back(normalizer.normalize(item));
@@ -185,10 +233,10 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
   }
   std::set<std::string, std::less<>> disabled;
   std::map<std::string, Severity, std::less<>> forced;
-  for (const auto& pack : packs) {
-    for (const auto& change : pack.overrides) {
+  for (const Pack* pack : packs) {
+    for (const auto& change : pack->overrides) {
       if (!rule_index.contains(change.rule)) {
-        throw PackError(fmt::format("{}: override names rule '{}', which no pack defines", pack.source, change.rule));
+        throw PackError(fmt::format("{}: override names rule '{}', which no pack defines", pack->source, change.rule));
       }
       if (change.disabled) {
         disabled.insert(change.rule);
@@ -253,12 +301,14 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
   std::vector<std::string> expressions;
   std::vector<std::string> expression_origin;  // for error messages
   std::vector<bool> needs_exact_start;
-  for (auto& [rule, pack_id] : rules) {
+  for (const auto& [rule_pointer, pack_id_pointer] : rules) {
+    const Rule& rule = *rule_pointer;
+    const std::string& pack_id = *pack_id_pointer;
     if (disabled.contains(rule.id)) {
       continue;
     }
     CompiledRule compiled;
-    compiled.rule = rule;
+    compiled.rule = scan_copy(rule);
     if (!rule.validator.empty()) {
       compiled.validator = validators::find(rule.validator);
     }
@@ -309,7 +359,7 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
       }
     }
   }
-  engine->content_hash_ = sha256_hex(hash_input);
+  engine->content_hash_ = database_key(expressions, needs_exact_start);
   engine->stats_.rules = engine->rules_.size();
   engine->stats_.expressions = expressions.size();
   engine->stats_.phrases = phrases.size();
@@ -318,11 +368,26 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
     bool loaded = false;
     const std::string cache_key = cache != nullptr ? DatabaseCache::key_for(engine->content_hash_) : std::string();
     if (cache != nullptr) {
-      if (const auto bytes = cache->load(cache_key)) {
-        loaded = engine->load_cached(*bytes);
+      if (const auto cached = cache->load(cache_key)) {
+        loaded = engine->load_cached(cached->bytes());
+        if (!loaded) {
+          // Its table's digest or a database's CRC32C does not match: damaged on disk. The fresh
+          // compile below replaces it.
+          spdlog::warn("database cache: {} is damaged (checksum does not match); compiling instead",
+                       cache->path_for(cache_key).string());
+        }
       }
     }
-    if (!loaded) {
+    if (!loaded && helper != nullptr) {
+      // The child stores the database in the cache itself and sends it back, so the compiler's
+      // memory is never this process's.
+      CompileJob job{std::move(expressions), std::move(expression_origin), std::move(needs_exact_start), cache_key};
+      const CompileHelperRun run = helper->run(job, cache);
+      if (!engine->load_cached(run.payload)) {
+        throw CompileHelperError("the compiler process sent a database that does not load");
+      }
+      engine->from_cache_ = false;
+    } else if (!loaded) {
       engine->check_expressions(expressions, expression_origin, needs_exact_start);
       engine->compile(expressions, expression_origin);
       if (cache != nullptr) {
@@ -353,6 +418,15 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
   // One scratch ready before the first scan, so the first answer pays no allocation.
   engine->release_scratch(engine->acquire_scratch());
   return engine;
+}
+
+std::string Engine::compile_payload(const CompileJob& job) {
+  Engine engine;
+  engine.expression_width_.assign(job.expressions.size(), kMaxEstimatedSpan);
+  engine.expression_exact_.assign(job.expressions.size(), 0);
+  engine.check_expressions(job.expressions, job.origins, job.needs_exact_start);
+  engine.compile(job.expressions, job.origins);
+  return engine.cache_payload();
 }
 
 void Engine::check_expressions(const std::vector<std::string>& expressions, const std::vector<std::string>& origins,
@@ -480,24 +554,34 @@ SerializedDatabase serialize_database(const hs_database_t* database) {
 SerializedDatabase Engine::serialize() const { return serialize_database(database_); }
 
 std::string Engine::cache_payload() const {
-  // The main database, then per expression its width and its start database (size 0: none),
+  // The table (count, the main database's size, per expression its width and its start
+  // database's size, 0 for none) and its digest, then the main database and the start databases,
   // so a cache hit needs no per-pattern work.
-  std::string out(kCacheMagic);
   const auto count = static_cast<std::uint32_t>(expression_width_.size());
-  append_u32(out, count);
   const std::string main = serialize().bytes;
+  std::vector<std::string> starts;
+  starts.reserve(count);
+  std::string out(kCacheMagic);
+  append_u32(out, count);
   append_u32(out, static_cast<std::uint32_t>(main.size()));
-  out += main;
   for (std::uint32_t i = 0; i < count; ++i) {
+    starts.push_back(serialize_database(start_databases_[i]).bytes);
     append_u32(out, expression_width_[i]);
-    const std::string start = serialize_database(start_databases_[i]).bytes;
-    append_u32(out, static_cast<std::uint32_t>(start.size()));
+    append_u32(out, static_cast<std::uint32_t>(starts.back().size()));
+  }
+  std::array<unsigned char, kTableDigestBytes> digest{};
+  crypto_generichash(digest.data(), digest.size(), reinterpret_cast<const unsigned char*>(out.data()), out.size(),
+                     nullptr, 0);
+  out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  out += main;
+  for (const auto& start : starts) {
     out += start;
   }
   return out;
 }
 
 bool Engine::load_cached(std::string_view payload) {
+  const std::string_view whole = payload;
   if (!payload.starts_with(kCacheMagic)) {
     return false;
   }
@@ -505,10 +589,27 @@ bool Engine::load_cached(std::string_view payload) {
   std::uint32_t count = 0;
   std::uint32_t main_size = 0;
   if (!read_u32(payload, count) || count != expression_width_.size() || !read_u32(payload, main_size) ||
-      main_size == 0 || payload.size() < main_size) {
+      main_size == 0) {
     return false;
   }
   std::vector<std::uint32_t> widths(count);
+  std::vector<std::uint32_t> sizes(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    if (!read_u32(payload, widths[i]) || !read_u32(payload, sizes[i])) {
+      return false;
+    }
+  }
+  const std::size_t table_bytes = whole.size() - payload.size();
+  std::array<unsigned char, kTableDigestBytes> digest{};
+  crypto_generichash(digest.data(), digest.size(), reinterpret_cast<const unsigned char*>(whole.data()), table_bytes,
+                     nullptr, 0);
+  if (payload.size() < digest.size() || std::memcmp(digest.data(), payload.data(), digest.size()) != 0) {
+    return false;
+  }
+  payload.remove_prefix(digest.size());
+  if (payload.size() < main_size) {
+    return false;
+  }
   std::vector<hs_database_t*> starts(count, nullptr);
   auto release = [&] {
     for (auto* database : starts) {
@@ -520,13 +621,11 @@ bool Engine::load_cached(std::string_view payload) {
   const std::string_view main = payload.substr(0, main_size);
   payload.remove_prefix(main_size);
   for (std::uint32_t i = 0; i < count; ++i) {
-    std::uint32_t size = 0;
-    if (!read_u32(payload, widths[i]) || !read_u32(payload, size) || payload.size() < size ||
-        (size > 0 && !deserialize(payload.substr(0, size), starts[i]))) {
+    if (payload.size() < sizes[i] || (sizes[i] > 0 && !deserialize(payload.substr(0, sizes[i]), starts[i]))) {
       release();
       return false;
     }
-    payload.remove_prefix(size);
+    payload.remove_prefix(sizes[i]);
   }
   hs_database_t* main_database = nullptr;
   if (!payload.empty() || !deserialize(main, main_database)) {

@@ -1,5 +1,6 @@
 #include "careguard/pack_manager.hpp"
 
+#include "careguard/compile_helper.hpp"
 #include "careguard/database_cache.hpp"
 #include "careguard/signing.hpp"
 
@@ -23,19 +24,25 @@ std::string now_iso8601() {
 }
 
 std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     throw PackError("cannot be read (permissions?)");
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  // One read into a buffer of the file's size (a stream buffer and its copy would be two more
+  // passes over megabytes at every start).
+  const auto size = static_cast<std::streamoff>(in.tellg());
+  std::string text(size > 0 ? static_cast<std::size_t>(size) : 0U, '\0');
+  in.seekg(0);
+  if (size > 0 && !in.read(text.data(), size)) {
+    throw PackError("cannot be read (permissions?)");
+  }
+  return text;
 }
 
-Pack verified_pack(std::string_view signed_text, const Config& config, const std::string& source) {
+std::shared_ptr<const Pack> verified_pack(std::string_view signed_text, const Config& config, const std::string& source) {
   const VerifiedPack verified = verify_signed_pack(signed_text, config.trusted_keys);
-  Pack pack = parse_pack_text(verified.pack_text, source);
-  if (pack.kind != "org") {
+  auto pack = std::make_shared<const Pack>(parse_pack_text(verified.pack_text, source));
+  if (pack->kind != "org") {
     throw PackError("only org packs can be installed; the base pack is built in");
   }
   return pack;
@@ -50,6 +57,11 @@ PackManager::PackManager(Config config) : config_(std::move(config)) {
 }
 
 PackManager::~PackManager() { stop(); }
+
+void PackManager::use_compile_helper(CompileHelper helper) {
+  const std::lock_guard lock(rebuild_mutex_);
+  helper_ = std::move(helper);
+}
 
 DatabaseCache* PackManager::cache() const { return cache_.get(); }
 
@@ -101,7 +113,7 @@ PackManager::Fingerprint PackManager::fingerprint() const {
 
 void PackManager::rebuild(const Fingerprint& files) {
   std::vector<PackProblem> problems;
-  std::vector<std::pair<std::filesystem::path, Pack>> candidates;
+  std::vector<std::pair<std::filesystem::path, std::shared_ptr<const Pack>>> candidates;
   for (const auto& [path, file_state] : files) {
     if (file_state.unreadable_folder) {
       problems.push_back({path.string(), "the pack folder cannot be read (permissions?); its packs are not loaded"});
@@ -124,53 +136,82 @@ void PackManager::rebuild(const Fingerprint& files) {
       problems.push_back({path.string(), error.what()});
       spdlog::warn("pack refused: {}: {}", path.string(), error.what());
       if (const auto last = last_good_.find(path); last != last_good_.end()) {
-        spdlog::warn("pack {}: keeping the last good version {}", path.string(), last->second.version);
+        spdlog::warn("pack {}: keeping the last good version {}", path.string(), last->second->version);
         candidates.emplace_back(path, last->second);
       }
     }
   }
   // Build with every candidate; if that fails, add them one at a time and leave out the ones
   // that break the build, so one bad pack never takes the others (or the base) down with it.
-  std::vector<Pack> packs{builtin_base_pack()};
+  // The packs are shared with last_good_ and candidates, never copied: an org pack's name list
+  // is megabytes of JSON.
+  std::vector<const Pack*> packs{&builtin_base_pack()};
+  std::vector<std::shared_ptr<const Pack>> held;  // what `packs` points at, beyond the base
   std::shared_ptr<const Engine> engine;
   std::vector<std::filesystem::path> in_force;
+  const CompileHelper* helper = helper_ ? &*helper_ : nullptr;
+  // Trial compiles in a child may as well fill the cache: the last one is the set that goes
+  // into force. In process they leave it alone.
+  auto trial = [&] { (void)Engine::build(packs, helper != nullptr ? cache() : nullptr, helper); };
   try {
-    for (const auto& [path, pack] : candidates) {
-      packs.push_back(pack);
-      in_force.push_back(path);
-    }
-    engine = Engine::build(packs, cache());
-  } catch (const PackError&) {
-    packs.resize(1);
-    in_force.clear();
-    for (const auto& [path, pack] : candidates) {
-      packs.push_back(pack);
-      try {
-        (void)Engine::build(packs, nullptr);
+    try {
+      for (const auto& [path, pack] : candidates) {
+        packs.push_back(pack.get());
+        held.push_back(pack);
         in_force.push_back(path);
-      } catch (const PackError& error) {
-        packs.pop_back();
-        problems.push_back({path.string(), error.what()});
-        spdlog::warn("pack refused: {}: {}", path.string(), error.what());
-        // A new version that verifies but does not compile must not take the file's last good
-        // version out of force with it.
-        const auto last = last_good_.find(path);
-        if (last != last_good_.end() && to_json(last->second) != to_json(pack)) {
-          packs.push_back(last->second);
-          try {
-            (void)Engine::build(packs, nullptr);
-            in_force.push_back(path);
-            spdlog::warn("pack {}: keeping the last good version {}", path.string(), last->second.version);
-          } catch (const PackError&) {
-            packs.pop_back();
+      }
+      engine = Engine::build(packs, cache(), helper);
+    } catch (const PackError&) {
+      packs.resize(1);
+      held.clear();
+      in_force.clear();
+      for (const auto& [path, pack] : candidates) {
+        packs.push_back(pack.get());
+        try {
+          trial();
+          held.push_back(pack);
+          in_force.push_back(path);
+        } catch (const PackError& error) {
+          packs.pop_back();
+          problems.push_back({path.string(), error.what()});
+          spdlog::warn("pack refused: {}: {}", path.string(), error.what());
+          // A new version that verifies but does not compile must not take the file's last good
+          // version out of force with it.
+          const auto last = last_good_.find(path);
+          if (last != last_good_.end() && last->second != pack) {
+            packs.push_back(last->second.get());
+            try {
+              trial();
+              held.push_back(last->second);
+              in_force.push_back(path);
+              spdlog::warn("pack {}: keeping the last good version {}", path.string(), last->second->version);
+            } catch (const PackError&) {
+              packs.pop_back();
+            }
           }
         }
       }
+      engine = Engine::build(packs, cache(), helper);
     }
-    engine = Engine::build(packs, cache());
+  } catch (const CompileHelperError& error) {
+    // The compile crashed, was killed or ran out of time: nothing says which pack is at fault,
+    // so the engine in force keeps protecting, and status says why nothing changed. A first
+    // start has none yet; the built-in base pack compiles in process then.
+    const auto previous = state_.load(std::memory_order_acquire);
+    const std::string why = fmt::format("{}; {}", error.what(),
+                                        previous != nullptr ? "the packs already in force stay in force"
+                                                            : "only the built-in base pack is in force");
+    spdlog::error("compiling the packs failed: {}", why);
+    problems.push_back({"(compile)", why});
+    in_force.clear();
+    if (previous != nullptr) {
+      engine = previous->engine;
+    } else {
+      engine = Engine::build(std::vector<const Pack*>{&builtin_base_pack()}, cache());
+    }
   }
   for (std::size_t i = 0; i < in_force.size(); ++i) {
-    last_good_[in_force[i]] = packs[i + 1];
+    last_good_[in_force[i]] = held[i];
   }
   auto state = std::make_shared<PackState>();
   state->engine = std::move(engine);
@@ -230,11 +271,15 @@ void PackManager::stop() {
 }
 
 PackSummary PackManager::install(std::string_view signed_pack_text) {
-  Pack pack = verified_pack(signed_pack_text, config_, "install_pack");
-  {
-    // Compile it with the packs in force before anything touches the disk.
-    std::vector<Pack> trial{builtin_base_pack(), pack};
-    (void)Engine::build(trial, nullptr);
+  const auto pack = verified_pack(signed_pack_text, config_, "install_pack");
+  // Compile it with the base pack before anything touches the disk; in the compiler process, when
+  // there is one, which also leaves the database in the cache for the reload below.
+  const CompileHelper* helper = helper_ ? &*helper_ : nullptr;
+  try {
+    (void)Engine::build(std::vector<const Pack*>{&builtin_base_pack(), pack.get()},
+                        helper != nullptr ? cache() : nullptr, helper);
+  } catch (const CompileHelperError& error) {
+    throw PackError(fmt::format("the pack could not be compiled: {}", error.what()));
   }
   if (config_.pack_dirs.empty()) {
     throw PackError("no pack directory is configured");
@@ -242,8 +287,8 @@ PackSummary PackManager::install(std::string_view signed_pack_text) {
   const auto dir = config_.pack_dirs.back();
   std::error_code error;
   std::filesystem::create_directories(dir, error);
-  const auto target = dir / fmt::format("{}{}", pack.id, kPackSuffix);
-  const auto temporary = dir / fmt::format(".{}{}.tmp", pack.id, kPackSuffix);
+  const auto target = dir / fmt::format("{}{}", pack->id, kPackSuffix);
+  const auto temporary = dir / fmt::format(".{}{}.tmp", pack->id, kPackSuffix);
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out.write(signed_pack_text.data(), static_cast<std::streamsize>(signed_pack_text.size()));
@@ -258,7 +303,7 @@ PackSummary PackManager::install(std::string_view signed_pack_text) {
     throw PackError(fmt::format("cannot install into {}: {}", dir.string(), error.message()));
   }
   (void)poll();
-  return {pack.id, pack.version, pack.rules.size(), target.string()};
+  return {pack->id, pack->version, pack->rules.size(), target.string()};
 }
 
 }  // namespace careguard

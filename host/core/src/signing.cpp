@@ -95,11 +95,11 @@ bool looks_signed(std::string_view text) {
 
 VerifiedPack verify_signed_pack(std::string_view envelope_text, const std::vector<std::string>& trusted_keys) {
   init_sodium();
-  const auto envelope = nlohmann::json::parse(envelope_text, nullptr, false);
+  auto envelope = nlohmann::json::parse(envelope_text, nullptr, false);
   if (!has_envelope_format(envelope)) {
     throw PackError("not signed: a pack must be a signed envelope made by 'careguard pack sign'");
   }
-  const auto* pack = envelope.contains("pack") ? envelope["pack"].get_ptr<const std::string*>() : nullptr;
+  auto* pack = envelope.contains("pack") ? envelope["pack"].get_ptr<std::string*>() : nullptr;
   const auto* signature_text =
       envelope.contains("signature") ? envelope["signature"].get_ptr<const std::string*>() : nullptr;
   if (pack == nullptr || signature_text == nullptr) {
@@ -120,7 +120,8 @@ VerifiedPack verify_signed_pack(std::string_view envelope_text, const std::vecto
     }
     if (crypto_sign_verify_detached(signature->data(), reinterpret_cast<const unsigned char*>(message.data()),
                                     message.size(), key->data()) == 0) {
-      return {*pack, key_text};
+      // Moved out: an org pack's text is megabytes.
+      return {std::move(*pack), key_text};
     }
   }
   throw PackError("the signature does not verify with any trusted key (tampered, or signed by an untrusted key)");

@@ -43,6 +43,9 @@ struct Config {
   std::filesystem::path cache_dir;
   /// Seconds between checks of the pack directories for new packs.
   double pack_poll_seconds = 2.0;
+  /// Seconds a compile of the packs (in its own process) may take before it is stopped and the
+  /// packs already in force stay in force. The base pack takes a few seconds on a laptop.
+  double compile_time_limit_seconds = 300.0;
   /// Files the settings came from, in the order they were applied.
   std::vector<std::filesystem::path> sources;
 };

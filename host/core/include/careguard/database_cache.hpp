@@ -1,7 +1,9 @@
 #pragma once
 // The compiled-database cache (as Suricata and Rspamd keep theirs): a serialised Hyperscan
-// database keyed by the packs' content hash, the Hyperscan version and this machine's platform,
-// stored with a header and a checksum, written atomically, and trial-loaded before use.
+// database keyed by the engine's content hash, the Hyperscan version and this machine's platform,
+// stored with a header (magic, key, length), written atomically, and trial-loaded before use. The
+// payload checks its own bytes (Engine::load_cached): a damaged one fails to load and is compiled
+// and stored again.
 
 #include <filesystem>
 #include <optional>
@@ -10,6 +12,30 @@
 
 namespace careguard {
 
+/// A cache file's payload. Mapped read-only where the system allows (no copy, no fresh pages: the
+/// payload is megabytes and is read once, by the checksum and then Hyperscan's own copy); read
+/// into memory elsewhere.
+class CachedDatabase {
+ public:
+  CachedDatabase() = default;
+  ~CachedDatabase();
+  CachedDatabase(CachedDatabase&& other) noexcept;
+  CachedDatabase& operator=(CachedDatabase&& other) noexcept;
+  CachedDatabase(const CachedDatabase&) = delete;
+  CachedDatabase& operator=(const CachedDatabase&) = delete;
+
+  [[nodiscard]] std::string_view bytes() const noexcept { return bytes_; }
+
+ private:
+  friend class DatabaseCache;
+  void release() noexcept;
+
+  void* mapping_ = nullptr;
+  std::size_t mapping_size_ = 0;
+  std::string copy_;
+  std::string_view bytes_;
+};
+
 class DatabaseCache {
  public:
   explicit DatabaseCache(std::filesystem::path directory);
@@ -17,15 +43,16 @@ class DatabaseCache {
   /// The key for a content hash under this Hyperscan build and platform.
   [[nodiscard]] static std::string key_for(std::string_view content_hash);
 
-  /// The cached database bytes for this key, or nullopt when absent, for another version or
-  /// platform, truncated or failing its checksum (a bad file is removed).
-  [[nodiscard]] std::optional<std::string> load(std::string_view key) const;
+  /// The cached database bytes for this key, or nullopt when absent, not a cache file, for
+  /// another key, Hyperscan or platform, or truncated (such a file is removed).
+  [[nodiscard]] std::optional<CachedDatabase> load(std::string_view key) const;
 
   /// Stores the bytes (temporary file, then rename). Returns false if the disk refused; the
   /// cache is an optimisation and failing to write it never stops protection.
   bool store(std::string_view key, std::string_view database) const;
 
   [[nodiscard]] std::filesystem::path path_for(std::string_view key) const;
+  [[nodiscard]] const std::filesystem::path& directory() const noexcept { return directory_; }
 
  private:
   std::filesystem::path directory_;

@@ -51,15 +51,27 @@ struct SerializedDatabase {
   std::string bytes;
 };
 
+class CompileHelper;
 class DatabaseCache;
+struct CompileJob;
 
 class Engine {
  public:
   /// Compiles the packs, base first. Throws PackError naming the pack and rule on any fault.
-  /// With a cache, a database compiled earlier for exactly these packs is loaded instead of
+  /// With a cache, a database compiled earlier for the same expressions is loaded instead of
   /// compiling, and a fresh compile is stored for next time.
   [[nodiscard]] static std::shared_ptr<const Engine> build(const std::vector<Pack>& packs,
                                                            const DatabaseCache* cache = nullptr);
+  /// The same over packs held elsewhere (the pack manager keeps them), so none is copied. With a
+  /// helper, a database not in the cache is compiled in a child process (compile_helper.hpp),
+  /// which throws CompileHelperError if the child fails.
+  [[nodiscard]] static std::shared_ptr<const Engine> build(const std::vector<const Pack*>& packs,
+                                                           const DatabaseCache* cache = nullptr,
+                                                           const CompileHelper* helper = nullptr);
+
+  /// Checks and compiles the job's expressions: what the cache stores and load_cached reads.
+  /// Throws PackError naming the pack, rule and pattern at fault. The compile helper's work.
+  [[nodiscard]] static std::string compile_payload(const CompileJob& job);
 
   ~Engine();
   Engine(const Engine&) = delete;
@@ -77,7 +89,9 @@ class Engine {
   /// The organisation profile from the last org pack that has one (empty object otherwise).
   [[nodiscard]] const nlohmann::json& org_profile() const noexcept { return org_profile_; }
   [[nodiscard]] const nlohmann::json& site_adapters() const noexcept { return site_adapters_; }
-  /// A digest of everything compiled into the database: the cache key's content part.
+  /// A digest of what the compiled database depends on (the expressions in order, which of them
+  /// get exact starts, the compile scheme and host version): the cache key's content part. Packs
+  /// that differ only in terms, names, word lists or messages share it.
   [[nodiscard]] const std::string& content_hash() const noexcept { return content_hash_; }
   /// The compiled database, serialised (for the cache).
   [[nodiscard]] SerializedDatabase serialize() const;

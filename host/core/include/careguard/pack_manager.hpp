@@ -4,6 +4,7 @@
 // swapped in atomically; a broken, unsigned or tampered one is refused and the last good version
 // of it keeps protecting.
 
+#include "careguard/compile_helper.hpp"
 #include "careguard/config.hpp"
 #include "careguard/engine.hpp"
 
@@ -13,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +41,10 @@ class PackManager {
   PackManager& operator=(const PackManager&) = delete;
   PackManager(PackManager&&) = delete;
   PackManager& operator=(PackManager&&) = delete;
+
+  /// From now on, compile databases in a child process (the host does; see compile_helper.hpp).
+  /// Without it, compiles run in this process.
+  void use_compile_helper(CompileHelper helper);
 
   /// Loads the base pack and every acceptable pack now (uses the compiled-database cache).
   void load();
@@ -74,11 +80,12 @@ class PackManager {
   [[nodiscard]] std::vector<std::filesystem::path> pack_files(std::vector<std::filesystem::path>& unreadable) const;
 
   Config config_;
+  std::optional<CompileHelper> helper_;
   DatabaseCache* cache() const;
   std::unique_ptr<DatabaseCache> cache_;
   mutable std::mutex rebuild_mutex_;
   Fingerprint last_fingerprint_;
-  std::map<std::filesystem::path, Pack> last_good_;  // per file: the last version that worked
+  std::map<std::filesystem::path, std::shared_ptr<const Pack>> last_good_;  // per file: the last version that worked
   std::atomic<std::shared_ptr<const PackState>> state_;
   std::uint64_t reloads_ = 0;
 
