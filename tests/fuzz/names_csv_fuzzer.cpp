@@ -36,7 +36,7 @@ std::size_t distinct_digests(const nlohmann::json& names) {
   for (const char* field : {"service_users", "colleagues", "service_user_first_names", "colleague_first_names"}) {
     // Each list is base64 of sorted, distinct 8-byte digests.
     const auto& text = names.at(field).get_ref<const std::string&>();
-    std::vector<unsigned char> bytes(text.size());
+    std::vector<unsigned char> bytes(text.size() + 1);  // never empty: an empty list is "", and data() must not be null
     std::size_t length = 0;
     CAREGUARD_FUZZ_CHECK(sodium_base642bin(bytes.data(), bytes.size(), text.data(), text.size(), nullptr, &length,
                                            nullptr, sodium_base64_VARIANT_ORIGINAL) == 0 &&

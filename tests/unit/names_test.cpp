@@ -169,7 +169,7 @@ class NameIndexTest : public ::testing::Test {
   [[nodiscard]] std::string span(const NameMatch& m) const { return last_normalised_.substr(m.from, m.to - m.from); }
 
   [[nodiscard]] static std::vector<std::uint64_t> decode_digests(const std::string& base64) {
-    std::vector<unsigned char> bytes(base64.size());
+    std::vector<unsigned char> bytes(base64.size() + 1);  // data() is never null, even for ""
     std::size_t length = 0;
     EXPECT_EQ(sodium_base642bin(bytes.data(), bytes.size(), base64.data(), base64.size(), nullptr, &length, nullptr,
                                 sodium_base64_VARIANT_ORIGINAL),
