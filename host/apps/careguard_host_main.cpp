@@ -13,10 +13,10 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <string_view>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #ifdef _WIN32

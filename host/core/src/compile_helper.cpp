@@ -3,6 +3,7 @@
 #include "careguard/database_cache.hpp"
 #include "careguard/engine.hpp"
 #include "careguard/pack.hpp"
+#include "unique_fd.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -187,22 +188,6 @@ std::string describe_exit(int status) {
   return "stopped";
 }
 
-/// Closes a descriptor when it goes out of scope.
-struct Descriptor {
-  int fd = -1;
-  Descriptor() = default;
-  explicit Descriptor(int value) : fd(value) {}
-  Descriptor(const Descriptor&) = delete;
-  Descriptor& operator=(const Descriptor&) = delete;
-  Descriptor(Descriptor&&) = delete;
-  Descriptor& operator=(Descriptor&&) = delete;
-  ~Descriptor() {
-    if (fd >= 0) {
-      ::close(fd);
-    }
-  }
-};
-
 #endif
 
 }  // namespace
@@ -246,8 +231,8 @@ CompileHelperRun CompileHelper::run(const CompileJob& job, const DatabaseCache* 
   if (::socketpair(AF_UNIX, kSocketType, 0, pair) != 0) {
     throw CompileHelperError(fmt::format("the compiler process could not start: socketpair: {}", std::strerror(errno)));
   }
-  Descriptor ours(pair[0]);
-  Descriptor theirs(pair[1]);
+  UniqueFd ours(pair[0]);
+  UniqueFd theirs(pair[1]);
   (void)::fcntl(ours.fd, F_SETFD, FD_CLOEXEC);
   (void)::fcntl(theirs.fd, F_SETFD, FD_CLOEXEC);
   // Ours only (each end is its own socket): a child that stops reading or answering can then
@@ -259,7 +244,7 @@ CompileHelperRun CompileHelper::run(const CompileJob& job, const DatabaseCache* 
 #endif
   if (theirs.fd == kCompileHelperFd) {
     // dup2 onto itself would keep close-on-exec set; move it out of the way first.
-    Descriptor moved(::fcntl(theirs.fd, F_DUPFD_CLOEXEC, kCompileHelperFd + 1));
+    UniqueFd moved(::fcntl(theirs.fd, F_DUPFD_CLOEXEC, kCompileHelperFd + 1));
     std::swap(theirs.fd, moved.fd);
   }
   posix_spawn_file_actions_t actions;
@@ -288,8 +273,7 @@ CompileHelperRun CompileHelper::run(const CompileJob& job, const DatabaseCache* 
   if (spawned != 0) {
     throw CompileHelperError(fmt::format("the compiler process could not start: {}", std::strerror(spawned)));
   }
-  ::close(theirs.fd);
-  theirs.fd = -1;
+  theirs.reset();
 
   std::string reply;
   std::string failure;

@@ -3,6 +3,7 @@
 #include "careguard/doctor.hpp"
 
 #include "careguard/version.hpp"
+#include "unique_fd.hpp"
 
 #include <fmt/format.h>
 
@@ -316,20 +317,8 @@ HelloResult probe_host(const fs::path&, const std::vector<std::string>&, std::ch
 #else
 namespace {
 
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  void reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
 
-bool make_pipe(Fd& read_end, Fd& write_end) {
+bool make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
   int fds[2];
   if (::pipe(fds) != 0) return false;  // pipe2 is not on macOS
   read_end.fd = fds[0];
@@ -348,7 +337,7 @@ int remaining_ms(Clock::time_point deadline) {
 
 HelloResult probe_host(const fs::path& host, const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
   HelloResult result;
-  Fd in_read, in_write, out_read, out_write, err_read, err_write, exec_read, exec_write;
+  UniqueFd in_read, in_write, out_read, out_write, err_read, err_write, exec_read, exec_write;
   if (!make_pipe(in_read, in_write) || !make_pipe(out_read, out_write) || !make_pipe(err_read, err_write) ||
       !make_pipe(exec_read, exec_write)) {
     result.error = fmt::format("cannot create pipes: {}", std::strerror(errno));
