@@ -64,7 +64,7 @@ Scores score(const std::string& relative) {
     for (const auto& finding : engine().scan(post.at("text").get<std::string>()).findings) {
       if (finding.severity >= Severity::Warn) {
         flagged.insert(finding.category);
-        found += finding.rule + " ";
+        found.append(finding.rule).append(" ");
       }
     }
     const auto& labels = post.at("labels");

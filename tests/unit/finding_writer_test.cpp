@@ -79,7 +79,8 @@ TEST(FindingWriter, ARuleWhoseTextChangesIsWrittenAfresh) {
 TEST(FindingWriter, StaysCorrectPastItsBoundOnRules) {
   FindingWriter writer;
   for (int i = 0; i < 10000; ++i) {
-    const Finding finding{"org.rule-" + std::to_string(i), Category::Internal, Severity::Warn, 1, 2, "1", "m", 0.5};
+    const std::string id = "org.rule-" + std::to_string(i);  // a finding views its rule's id
+    const Finding finding{id, Category::Internal, Severity::Warn, 1, 2, "1", "m", 0.5};
     ASSERT_EQ(written(writer, finding), careguard::to_json(finding).dump());
   }
 }

@@ -43,7 +43,7 @@ std::set<std::string> rules_at_warn(const std::string& text) {
   std::set<std::string> rules;
   for (const auto& finding : sample_engine().scan(text).findings) {
     if (finding.severity >= Severity::Warn) {
-      rules.insert(finding.rule);
+      rules.emplace(finding.rule);
     }
   }
   return rules;

@@ -30,7 +30,7 @@ const FindingWriter::RuleFields& FindingWriter::fields_of(const Finding& finding
   if (known == rules_.end() && rules_.size() >= kMaxRules) {
     rules_.clear();
   }
-  RuleFields& fields = rules_[finding.rule];
+  RuleFields& fields = known != rules_.end() ? known->second : rules_[std::string(finding.rule)];
   fields.category = finding.category;
   fields.clause = finding.clause;
   fields.message = finding.message;

@@ -35,7 +35,11 @@ class FindingWriter {
 
   /// Bounded: rule ids come from the packs, but a host that reloads packs all day must not grow.
   static constexpr std::size_t kMaxRules = 4096;
-  std::unordered_map<std::string, RuleFields> rules_;
+  struct IdHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+  };
+  std::unordered_map<std::string, RuleFields, IdHash, std::equal_to<>> rules_;
   /// nlohmann's text for the 101 confidences a finding can carry (0.00 to 1.00).
   std::array<std::string, 101> confidences_;
   std::string scratch_;

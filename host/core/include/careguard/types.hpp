@@ -36,14 +36,19 @@ inline constexpr std::array<Category, 9> kAllCategories = {
 
 /// One thing the engine found. Offsets are UTF-16 code units into the text as the caller sent it,
 /// so JavaScript can use them directly. A finding never carries the matched text.
+///
+/// `rule`, `clause` and `message` view the rule's own text inside the Engine that made the
+/// finding, so they are valid while that engine lives (callers hold it by shared_ptr for the scan
+/// and the reply); copy them to keep them longer. Owning copies cost two allocations per finding,
+/// and a post with dozens of findings spent a tenth of its scan making and freeing them.
 struct Finding {
-  std::string rule;
+  std::string_view rule;
   Category category{};
   Severity severity{};
   std::uint32_t start = 0;
   std::uint32_t end = 0;
-  std::string clause;
-  std::string message;
+  std::string_view clause;
+  std::string_view message;
   double confidence = 0.0;
 
   friend bool operator==(const Finding&, const Finding&) = default;
