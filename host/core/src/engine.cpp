@@ -351,6 +351,15 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
   engine->phrase_rules_.resize(phrases.size());
   engine->phrase_context_.resize(phrases.size());
   for (std::uint32_t r = 0; r < engine->rules_.size(); ++r) {
+    for (unsigned kind = 0; kind < 2; ++kind) {
+      for (unsigned first_only = 0; first_only < 2; ++first_only) {
+        if (engine->rules_[r].rule.names == name_rule_key(static_cast<NameKind>(kind), first_only != 0)) {
+          engine->name_rules_[kind * 2 + first_only].push_back(r);
+        }
+      }
+    }
+  }
+  for (std::uint32_t r = 0; r < engine->rules_.size(); ++r) {
     const CompiledRule& compiled = engine->rules_[r];
     const std::vector<std::uint32_t>* lists[] = {&compiled.require_terms, &compiled.raise_terms, &compiled.lower_terms};
     for (std::uint32_t kind = 0; kind < 3; ++kind) {
@@ -864,10 +873,9 @@ ScanResult Engine::scan(std::string_view text, std::size_t max_findings) const {
   if (!names_.empty()) {
     names_.match(norm, s.tokens, s.name_scratch, s.names);
     for (const auto& name : s.names) {
-      const std::string_view key = name_rule_key(name.kind, name.first_name_only);
       const std::string_view span(norm.data() + name.from, name.to - name.from);
-      for (std::uint32_t r = 0; r < rules_.size(); ++r) {
-        if (rules_[r].rule.names == key && !allowed(rules_[r], span)) {
+      for (const auto r : name_rules_[static_cast<unsigned>(name.kind) * 2 + (name.first_name_only ? 1U : 0U)]) {
+        if (!allowed(rules_[r], span)) {
           s.candidates.push_back({r, name.from, name.to});
         }
       }
@@ -931,6 +939,7 @@ ScanResult Engine::scan(std::string_view text, std::size_t max_findings) const {
     return it != words.end() && *it <= high;
   };
 
+  result.findings.reserve(s.candidates.size());
   for (const auto& candidate : s.candidates) {
     const CompiledRule& compiled = rules_[candidate.rule];
     const Rule& rule = compiled.rule;

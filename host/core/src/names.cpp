@@ -210,6 +210,19 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
 
 namespace {
 
+/// The canonical word as a view: of the text itself when it is ASCII, else of a new string in
+/// `accented` (which the caller has reserved, so earlier views stay valid).
+std::string_view canonical_name_view(std::string_view word, std::vector<std::string>& accented) {
+  if (!std::all_of(word.begin(), word.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    accented.push_back(strip_accents(word));
+    word = accented.back();
+  }
+  if (word.size() > 2 && word.ends_with("'s")) {
+    word.remove_suffix(2);
+  }
+  return word;
+}
+
 void assign_canonical_name_word(std::string_view word, std::string& out) {
   if (std::all_of(word.begin(), word.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
     out.assign(word);
@@ -333,20 +346,32 @@ void NameIndex::match(std::string_view normalised, const std::vector<Token>& tok
   if (sets_.empty() || tokens.empty()) {
     return;
   }
+  // Most words are ASCII and need no copy: only a word with accents gets a string of its own.
+  // `accented` is reserved up front so its strings (and views of them) never move.
   auto& words = scratch.words;
-  if (words.size() < tokens.size()) {
-    words.resize(tokens.size());
-  }
+  words.resize(tokens.size());
+  scratch.accented.clear();
+  scratch.accented.reserve(tokens.size());
   for (std::size_t t = 0; t < tokens.size(); ++t) {
-    assign_canonical_name_word(normalised.substr(tokens[t].from, tokens[t].to - tokens[t].from), words[t]);
+    words[t] = canonical_name_view(normalised.substr(tokens[t].from, tokens[t].to - tokens[t].from), scratch.accented);
   }
   // Each word's own digest under each set's key: it answers the one-word lookups and whether a
-  // longer form can begin there.
+  // longer form can begin there. The table is larger than the caches with thousands of names, so
+  // every word's slot is fetched before any is read, and the misses overlap.
+  const std::size_t n = tokens.size();
   auto& unigrams = scratch.unigrams;
-  unigrams.resize(tokens.size() * sets_.size());
+  auto& unigram_bits = scratch.unigram_bits;
+  unigrams.resize(n * sets_.size());
+  unigram_bits.resize(n * sets_.size());
   for (std::size_t k = 0; k < sets_.size(); ++k) {
-    for (std::size_t t = 0; t < tokens.size(); ++t) {
-      unigrams[k * tokens.size() + t] = keyed_name_hash(sets_[k].key, words[t]);
+    for (std::size_t t = 0; t < n; ++t) {
+      unigrams[k * n + t] = keyed_name_hash(sets_[k].key, words[t]);
+      sets_[k].prefetch(unigrams[k * n + t]);
+    }
+  }
+  for (std::size_t k = 0; k < sets_.size(); ++k) {
+    for (std::size_t t = 0; t < n; ++t) {
+      unigram_bits[k * n + t] = sets_[k].bits_of(unigrams[k * n + t]);
     }
   }
   std::string& form = scratch.form;
@@ -356,12 +381,12 @@ void NameIndex::match(std::string_view normalised, const std::vector<Token>& tok
     for (std::size_t length = std::min<std::size_t>(3, tokens.size() - i); length >= 1 && !matched; --length) {
       for (std::size_t k = 0; k < sets_.size() && !matched; ++k) {
         const Keyed& keyed = sets_[k];
-        const std::uint64_t unigram = unigrams[k * tokens.size() + i];
+        const std::uint64_t unigram_entry = unigram_bits[k * n + i];
         std::uint64_t bits = 0;
         if (length == 1) {
-          bits = keyed.bits_of(unigram);
+          bits = unigram_entry;
         } else {
-          if (keyed.gated && (keyed.bits_of(unigram) & kFormStart) == 0) {
+          if (keyed.gated && (unigram_entry & kFormStart) == 0) {
             continue;
           }
           form = words[i];

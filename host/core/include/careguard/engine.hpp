@@ -10,6 +10,7 @@
 #include "careguard/pack.hpp"
 #include "careguard/types.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -130,6 +131,8 @@ class Engine {
   std::vector<std::vector<std::uint32_t>> phrase_context_;
   std::vector<std::string> allowlist_;  // normalised, sorted
   NameIndex names_;
+  /// The rules a name match feeds, by kind * 2 + first-name-only (the `names` key of a rule).
+  std::array<std::vector<std::uint32_t>, 4> name_rules_;
   hs_database* database_ = nullptr;        // every expression, ends only
   hs_scratch* prototype_scratch_ = nullptr;  // sized for both databases
   Normalizer normalizer_;

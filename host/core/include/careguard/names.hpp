@@ -53,8 +53,10 @@ class NameIndex {
  public:
   /// What one match call reuses between calls, so a scan allocates nothing here once warm.
   struct Scratch {
-    std::vector<std::string> words;       // canonical form of each token
-    std::vector<std::uint64_t> unigrams;  // each word's digest under the set being matched
+    std::vector<std::string_view> words;   // canonical form of each token: a view of the text,
+    std::vector<std::string> accented;     // or of one of these where accents were stripped
+    std::vector<std::uint64_t> unigrams;   // each word's digest under each set's key
+    std::vector<std::uint64_t> unigram_bits;  // and its table entry's bits
     std::string form;
   };
 
@@ -103,6 +105,11 @@ class NameIndex {
 
     void insert(std::uint64_t digest, std::uint64_t bits);
     [[nodiscard]] std::uint64_t bits_of(std::uint64_t digest) const noexcept;
+    void prefetch(std::uint64_t digest) const noexcept {
+      if (!slots.empty()) {
+        __builtin_prefetch(&slots[(digest >> 5U) & (slots.size() - 1)]);
+      }
+    }
   };
 
   std::vector<Keyed> sets_;  // one per org pack (each has its own key)
