@@ -105,16 +105,20 @@ class HostFaultsTest : public ::testing::Test {
     launch.binary = runnable_by_nobody(CAREGUARD_HOST_BIN);
     return launch;
   }
+  // A host whose cache is empty or refused compiles before it answers: in a sanitized build on a
+  // busy two-core CI machine that has taken over a minute, so the bound is generous (a healthy
+  // host answers in well under a second; only a hang waits this long).
+  static constexpr auto kReplyWait = 300s;
   static void expect_protects(HostProcess& host, const std::string& id) {
     host.send(scan_body(std::string(kMarker) + " " + kNhs, id));
-    const json reply = host.receive(60s);
+    const json reply = host.receive(kReplyWait);
     ASSERT_EQ(reply.value("type", ""), "result") << id << ": " << reply;
     EXPECT_EQ(reply["id"], id);
     EXPECT_EQ(reply["findings"].size(), 1U) << id << ": " << reply;
   }
   static json ask(HostProcess& host, const json& request) {
     host.send(request);
-    return host.receive(60s);
+    return host.receive(kReplyWait);
   }
 
   const HostTestDir host_dir_{"careguard-faults"};

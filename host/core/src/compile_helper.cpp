@@ -278,17 +278,22 @@ CompileHelperRun CompileHelper::run(const CompileJob& job, const DatabaseCache* 
   std::string reply;
   std::string failure;
   bool timed_out = false;
+  const auto over_limit = [&] {
+    timed_out = true;
+    return fmt::format("took longer than its limit of {} s and was stopped",
+                       std::chrono::duration<double>(time_limit_).count());
+  };
   if (!send_all(ours.fd, encode_job(job, cache != nullptr ? cache->directory() : std::filesystem::path()), deadline)) {
-    failure = "stopped reading its job";
+    // A child still starting (a slow machine, a short limit) has not read its job when the limit
+    // passes: that is the limit, not a child that went away.
+    failure = Clock::now() >= deadline ? over_limit() : "stopped reading its job";
   } else {
     ::shutdown(ours.fd, SHUT_WR);
     switch (read_all(ours.fd, reply, deadline)) {
       case ReadEnd::Closed:
         break;
       case ReadEnd::TimedOut:
-        timed_out = true;
-        failure = fmt::format("took longer than its limit of {} s and was stopped",
-                              std::chrono::duration<double>(time_limit_).count());
+        failure = over_limit();
         break;
       case ReadEnd::Failed:
         failure = "broke its connection";
