@@ -45,6 +45,12 @@ hs_database_t* compile(const std::vector<const char*>& patterns) {
   return database;
 }
 
+std::size_t database_size(const hs_database_t* database) {
+  std::size_t bytes = 0;
+  hs_database_size(database, &bytes);
+  return bytes;
+}
+
 /// Minimum scan time in microseconds, and the number of matches.
 std::pair<double, long> cost(const hs_database_t* database, const std::string& text) {
   hs_scratch_t* scratch = nullptr;
@@ -86,20 +92,27 @@ int main(int argc, char** argv) {
       return 1;
     }
     const auto [all_time, all_matches] = cost(all, text);
+    std::printf("%s (%zu bytes normalised): all %zu patterns %.2f us, %ld matches, database %zu KiB\n", argv[arg],
+                text.size(), patterns.size(), all_time, all_matches, database_size(all) / 1024);
     hs_free_database(all);
-    std::printf("%s (%zu bytes normalised): all %zu patterns %.2f us, %ld matches\n", argv[arg], text.size(),
-                patterns.size(), all_time, all_matches);
-    std::vector<std::pair<double, std::size_t>> alone;
+    // A pattern's own database size says how much of the cache a scan may touch for it: a big
+    // DFA costs misses even when its instructions are few.
+    struct Alone {
+      double time;
+      std::size_t bytes;
+      std::size_t index;
+    };
+    std::vector<Alone> alone;
     for (std::size_t i = 0; i < patterns.size(); ++i) {
       hs_database_t* one = compile({patterns[i]});
       if (one != nullptr) {
-        alone.emplace_back(cost(one, text).first, i);
+        alone.push_back({cost(one, text).first, database_size(one), i});
         hs_free_database(one);
       }
     }
-    std::sort(alone.rbegin(), alone.rend());
-    for (const auto& [time, i] : alone) {
-      std::printf("  %8.2f us  %-40s %.70s\n", time, origins[i].c_str(), patterns[i]);
+    std::sort(alone.begin(), alone.end(), [](const Alone& a, const Alone& b) { return a.time > b.time; });
+    for (const auto& [time, bytes, i] : alone) {
+      std::printf("  %8.2f us %7zu KiB  %-40s %.60s\n", time, bytes / 1024, origins[i].c_str(), patterns[i]);
     }
   }
   return 0;
