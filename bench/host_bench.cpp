@@ -9,12 +9,18 @@
 //   reaped children: on a first start, the compiler process the host starts).
 //
 //   careguard_bench_host HOST_BIN OUT.json [--quick]
+//
+// Cached starts only, to compare builds of the host in the same minute on a busy machine: each
+// round starts every binary once per pack set, in turn, so load changes hit them all alike.
+//
+//   careguard_bench_host --starts N HOST_BIN [HOST_BIN...]
 
 #include "bench_support.hpp"
 #include "careguard/signing.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -304,6 +310,46 @@ json measure(const std::string& binary, const Setup& setup, bool quick) {
   return out;
 }
 
+int compare_starts(int rounds, const std::vector<std::string>& binaries) {
+  std::string pattern = (fs::temp_directory_path() / "careguard-host-starts-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed");
+  }
+  const fs::path dir = pattern;
+  const std::string one_kb = post_of(1024);
+  try {
+    // One folder per binary and pack set: builds may differ in what they cache.
+    std::vector<std::vector<Setup>> setups(binaries.size());
+    for (std::size_t b = 0; b < binaries.size(); ++b) {
+      for (const bool with_org : {false, true}) {
+        setups[b].push_back(make_setup(dir, std::to_string(b) + (with_org ? "-full" : "-base"), with_org));
+        (void)first_answer(binaries[b], setups[b].back(), one_kb);  // fills the cache
+      }
+    }
+    std::vector<std::vector<std::vector<double>>> times(binaries.size(), std::vector<std::vector<double>>(2));
+    for (int round = 0; round < rounds; ++round) {
+      for (std::size_t s = 0; s < 2; ++s) {
+        for (std::size_t b = 0; b < binaries.size(); ++b) {
+          times[b][s].push_back(first_answer(binaries[b], setups[b][s], one_kb).micros / 1000.0);
+        }
+      }
+    }
+    for (std::size_t b = 0; b < binaries.size(); ++b) {
+      for (std::size_t s = 0; s < 2; ++s) {
+        auto& samples = times[b][s];
+        std::cout << binaries[b] << ' ' << (s == 0 ? "base" : "full") << ": cached start p50 "
+                  << percentile(samples, 0.5) << " ms, p90 " << percentile(samples, 0.9) << " ms, min "
+                  << *std::min_element(samples.begin(), samples.end()) << " ms (" << samples.size() << ")\n";
+      }
+    }
+  } catch (...) {
+    fs::remove_all(dir);
+    throw;
+  }
+  fs::remove_all(dir);
+  return 0;
+}
+
 int run(const std::string& binary, const fs::path& out_path, bool quick) {
   std::string pattern = (fs::temp_directory_path() / "careguard-host-bench-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
@@ -331,10 +377,14 @@ int run(const std::string& binary, const fs::path& out_path, bool quick) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: careguard_bench_host HOST_BIN OUT.json [--quick]\n";
+    std::cerr << "usage: careguard_bench_host HOST_BIN OUT.json [--quick]\n"
+                 "       careguard_bench_host --starts N HOST_BIN [HOST_BIN...]\n";
     return 2;
   }
   try {
+    if (std::string(argv[1]) == "--starts") {
+      return careguard::bench::compare_starts(std::atoi(argv[2]), std::vector<std::string>(argv + 3, argv + argc));
+    }
     return careguard::bench::run(argv[1], argv[2], argc > 3 && std::string(argv[3]) == "--quick");
   } catch (const std::exception& error) {
     std::cerr << "careguard_bench_host: " << error.what() << '\n';
