@@ -454,6 +454,32 @@ TEST(EnginePacks, DuplicateRuleAcrossPacksAndUnknownWordList) {
   }
 }
 
+TEST(EnginePacks, AWordListSharedByRulesAndContextServesEachOfThem) {
+  // The list's phrases are added once and their ids shared: every rule drawing on it, as terms or
+  // as context, must still see every word, and a rule's own terms beside it.
+  json listed = {{"id", "t.listed"}, {"category", "internal"}, {"severity", "warn"}, {"clause", "9.9"},
+                 {"message", "A fictional test rule."}, {"terms", {"@pets"}}};
+  json with_more = listed;
+  with_more["id"] = "t.listed-and-own";
+  with_more["terms"] = {"@pets", "budgie", "Hamster"};
+  json near_pets = rule("t.near-pets", "\\bcage\\b");
+  near_pets["context"] = {{"require", {"@pets"}}};
+  const json pack = {{"id", "list-test"},
+                     {"version", "1.0.0"},
+                     {"kind", "base"},
+                     {"word_lists", {{"pets", {"Hamster", "guinea pig"}}}},
+                     {"rules", {listed, with_more, near_pets}}};
+  const auto engine = Engine::build({pack_of(pack)});
+  EXPECT_EQ(engine->stats().phrases, 3U);  // hamster, guinea pig, budgie
+  const auto result = engine->scan("the Guinea Pig's cage and a hamster");
+  EXPECT_EQ(of_rule(result, "t.listed").size(), 2U);
+  EXPECT_EQ(of_rule(result, "t.listed-and-own").size(), 2U);
+  EXPECT_EQ(of_rule(result, "t.near-pets").size(), 1U);
+  EXPECT_EQ(of_rule(engine->scan("a budgie in a cage"), "t.listed-and-own").size(), 1U);
+  EXPECT_TRUE(of_rule(engine->scan("a budgie in a cage"), "t.listed").empty());
+  EXPECT_TRUE(of_rule(engine->scan("a budgie in a cage"), "t.near-pets").empty());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Name lists: an org pack built with NameIndex::build_json over the real base pack's name rules.
 

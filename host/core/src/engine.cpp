@@ -18,6 +18,7 @@
 #include <map>
 #include <set>
 #include <functional>
+#include <future>
 #include <thread>
 
 namespace careguard {
@@ -198,6 +199,30 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
   std::shared_ptr<Engine> engine(new Engine());
   const Normalizer& normalizer = engine->normalizer_;
 
+  // An org pack's name table (base64 of tens of thousands of digests, decoded and hashed into a
+  // table of megabytes) needs nothing else of the build: it is made on the second core while this
+  // thread builds the rules and phrases and loads the database, and joined before anything that
+  // could compile, so a bad name list still fails the build first.
+  std::future<NameIndex> names;
+  if (std::any_of(packs.begin(), packs.end(), [](const Pack* pack) { return !pack->names.empty(); })) {
+    names = std::async(std::launch::async | std::launch::deferred, [&packs] {
+      NameIndex index;
+      for (const Pack* pack : packs) {
+        try {
+          index.add_from_json(pack->names);
+        } catch (const std::invalid_argument& error) {
+          throw PackError(fmt::format("{}: {}", pack->source, error.what()));
+        }
+      }
+      return index;
+    });
+  }
+  auto join_names = [&] {
+    if (names.valid()) {
+      engine->names_ = names.get();
+    }
+  };
+
   // Merge the packs: word lists extend, rules add, overrides change rules by id.
   std::map<std::string, std::vector<std::string>, std::less<>> word_lists;
   std::vector<std::pair<const Rule*, const std::string*>> rules;  // rule, pack id
@@ -218,11 +243,6 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
     }
     for (const auto& item : pack.allowlist) {
       engine->allowlist_.push_back(normalizer.normalize(item));
-    }
-    try {
-      engine->names_.add_from_json(pack.names);
-    } catch (const std::invalid_argument& error) {
-      throw PackError(fmt::format("{}: {}", pack.source, error.what()));
     }
     if (!pack.org.empty()) {
       engine->org_profile_ = pack.org;
@@ -250,33 +270,6 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
 
   // Terms: each distinct normalised phrase gets one id, shared by every rule that uses it.
   PhraseMatcher& phrases = engine->phrases_;
-  // Many rules share a word list: each list is normalised once, when first used.
-  std::map<std::string, std::vector<std::string>, std::less<>> normalised_lists;
-  auto expand = [&](const std::vector<std::string>& entries, const std::string& rule_id) {
-    std::vector<std::string> out;
-    for (const auto& entry : entries) {
-      if (entry.starts_with('@')) {
-        const std::string_view name = std::string_view(entry).substr(1);
-        auto normalised = normalised_lists.find(name);
-        if (normalised == normalised_lists.end()) {
-          const auto list = word_lists.find(name);
-          if (list == word_lists.end()) {
-            throw PackError(fmt::format("rule '{}': word list '{}' is not defined", rule_id, entry));
-          }
-          std::vector<std::string> words;
-          words.reserve(list->second.size());
-          for (const auto& word : list->second) {
-            words.push_back(normalizer.normalize(word));
-          }
-          normalised = normalised_lists.emplace(std::string(name), std::move(words)).first;
-        }
-        out.insert(out.end(), normalised->second.begin(), normalised->second.end());
-      } else {
-        out.push_back(normalizer.normalize(entry));
-      }
-    }
-    return out;
-  };
   auto add_phrase = [&](const std::string& term, const std::string& rule_id) {
     try {
       const std::uint32_t id = phrases.add(term);
@@ -288,11 +281,37 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
       throw PackError(fmt::format("rule '{}': term '{}': {}", rule_id, term, error.what()));
     }
   };
-  auto term_list = [&](const std::vector<std::string>& entries, const std::string& rule_id) {
+  // Many rules share a word list (the base pack's dozens of rules draw on a few thousand listed
+  // words): each list is normalised and added once, when first used, and its phrase ids reused.
+  std::map<std::string, std::vector<std::uint32_t>, std::less<>> list_phrases;
+  auto phrase_ids = [&](const std::vector<std::string>& entries, const std::string& rule_id) {
     std::vector<std::uint32_t> ids;
-    for (const auto& term : expand(entries, rule_id)) {
-      ids.push_back(add_phrase(term, rule_id));
+    ids.reserve(entries.size());
+    for (const auto& entry : entries) {
+      if (!entry.starts_with('@')) {
+        ids.push_back(add_phrase(normalizer.normalize(entry), rule_id));
+        continue;
+      }
+      const std::string_view name = std::string_view(entry).substr(1);
+      auto listed = list_phrases.find(name);
+      if (listed == list_phrases.end()) {
+        const auto list = word_lists.find(name);
+        if (list == word_lists.end()) {
+          throw PackError(fmt::format("rule '{}': word list '{}' is not defined", rule_id, entry));
+        }
+        std::vector<std::uint32_t> list_ids;
+        list_ids.reserve(list->second.size());
+        for (const auto& word : list->second) {
+          list_ids.push_back(add_phrase(normalizer.normalize(word), rule_id));
+        }
+        listed = list_phrases.emplace(std::string(name), std::move(list_ids)).first;
+      }
+      ids.insert(ids.end(), listed->second.begin(), listed->second.end());
     }
+    return ids;
+  };
+  auto term_list = [&](const std::vector<std::string>& entries, const std::string& rule_id) {
+    std::vector<std::uint32_t> ids = phrase_ids(entries, rule_id);
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     return ids;
@@ -301,9 +320,61 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
   std::vector<std::string> expressions;
   std::vector<std::string> expression_origin;  // for error messages
   std::vector<bool> needs_exact_start;
+  std::uint32_t rule_count = 0;
   for (const auto& [rule_pointer, pack_id_pointer] : rules) {
     const Rule& rule = *rule_pointer;
-    const std::string& pack_id = *pack_id_pointer;
+    if (disabled.contains(rule.id)) {
+      continue;
+    }
+    const auto rule_number = rule_count++;
+    // A validator reads the exact span, so its patterns always keep start tracking.
+    const bool validated = !rule.validator.empty() && validators::find(rule.validator) != nullptr;
+    for (std::size_t p = 0; p < rule.patterns.size(); ++p) {
+      // Checked (hs_expression_info) only when compiling: a cached database was checked before.
+      expressions.push_back(rule.patterns[p]);
+      expression_origin.push_back(fmt::format("pack '{}' rule '{}' pattern {}", *pack_id_pointer, rule.id, p + 1));
+      engine->expression_rule_.push_back(rule_number);
+      engine->expression_width_.push_back(kMaxEstimatedSpan);
+      engine->expression_exact_.push_back(0);
+      needs_exact_start.push_back(validated);
+    }
+  }
+  engine->content_hash_ = database_key(expressions, needs_exact_start);
+  const std::string cache_key = cache != nullptr ? DatabaseCache::key_for(engine->content_hash_) : std::string();
+  auto allocate_scratch = [](Engine& built) {
+    if (hs_alloc_scratch(built.database_, &built.prototype_scratch_) != HS_SUCCESS) {
+      throw PackError("Hyperscan could not allocate scratch space");
+    }
+    for (auto* database : built.start_databases_) {
+      // One scratch serves every database it was grown for.
+      if (database != nullptr && hs_alloc_scratch(database, &built.prototype_scratch_) != HS_SUCCESS) {
+        throw PackError("Hyperscan could not allocate scratch space");
+      }
+    }
+  };
+  // Loading the cached database (megabytes copied into Hyperscan's memory, then a scratch sized
+  // for it) touches only the expression tables, so it runs beside the rule and phrase tables.
+  std::future<bool> cached;
+  if (cache != nullptr && !expressions.empty()) {
+    cached = std::async(std::launch::async | std::launch::deferred, [&engine, &cache_key, cache, &allocate_scratch] {
+      const auto file = cache->load(cache_key);
+      if (!file) {
+        return false;
+      }
+      if (!engine->load_cached(file->bytes())) {
+        // Its table's digest or a database's CRC32C does not match: damaged on disk. The fresh
+        // compile replaces it.
+        spdlog::warn("database cache: {} is damaged (checksum does not match); compiling instead",
+                     cache->path_for(cache_key).string());
+        return false;
+      }
+      allocate_scratch(*engine);
+      return true;
+    });
+  }
+
+  for (const auto& [rule_pointer, pack_id_pointer] : rules) {
+    const Rule& rule = *rule_pointer;
     if (disabled.contains(rule.id)) {
       continue;
     }
@@ -329,19 +400,8 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
     }
     std::sort(compiled.allow.begin(), compiled.allow.end());
     const auto rule_number = static_cast<std::uint32_t>(engine->rules_.size());
-    for (std::size_t p = 0; p < rule.patterns.size(); ++p) {
-      const std::string origin = fmt::format("pack '{}' rule '{}' pattern {}", pack_id, rule.id, p + 1);
-      // Checked (hs_expression_info) only when compiling: a cached database was checked before.
-      expressions.push_back(rule.patterns[p]);
-      expression_origin.push_back(origin);
-      engine->expression_rule_.push_back(rule_number);
-      engine->expression_width_.push_back(kMaxEstimatedSpan);
-      engine->expression_exact_.push_back(0);
-      // A validator reads the exact span, so its patterns always keep start tracking.
-      needs_exact_start.push_back(compiled.validator != nullptr);
-    }
-    for (const auto& term : expand(rule.terms, rule.id)) {
-      auto& owners = engine->phrase_rules_[add_phrase(term, rule.id)];
+    for (const auto phrase : phrase_ids(rule.terms, rule.id)) {
+      auto& owners = engine->phrase_rules_[phrase];
       if (std::find(owners.begin(), owners.end(), rule_number) == owners.end()) {
         owners.push_back(rule_number);
       }
@@ -359,25 +419,13 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
       }
     }
   }
-  engine->content_hash_ = database_key(expressions, needs_exact_start);
   engine->stats_.rules = engine->rules_.size();
   engine->stats_.expressions = expressions.size();
   engine->stats_.phrases = phrases.size();
 
   if (!expressions.empty()) {
-    bool loaded = false;
-    const std::string cache_key = cache != nullptr ? DatabaseCache::key_for(engine->content_hash_) : std::string();
-    if (cache != nullptr) {
-      if (const auto cached = cache->load(cache_key)) {
-        loaded = engine->load_cached(cached->bytes());
-        if (!loaded) {
-          // Its table's digest or a database's CRC32C does not match: damaged on disk. The fresh
-          // compile below replaces it.
-          spdlog::warn("database cache: {} is damaged (checksum does not match); compiling instead",
-                       cache->path_for(cache_key).string());
-        }
-      }
-    }
+    const bool loaded = cached.valid() && cached.get();
+    join_names();
     if (!loaded && helper != nullptr) {
       // The child stores the database in the cache itself and sends it back, so the compiler's
       // memory is never this process's.
@@ -387,21 +435,14 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
         throw CompileHelperError("the compiler process sent a database that does not load");
       }
       engine->from_cache_ = false;
+      allocate_scratch(*engine);
     } else if (!loaded) {
       engine->check_expressions(expressions, expression_origin, needs_exact_start);
       engine->compile(expressions, expression_origin);
       if (cache != nullptr) {
         (void)cache->store(cache_key, engine->cache_payload());
       }
-    }
-    if (hs_alloc_scratch(engine->database_, &engine->prototype_scratch_) != HS_SUCCESS) {
-      throw PackError("Hyperscan could not allocate scratch space");
-    }
-    for (auto* database : engine->start_databases_) {
-      // One scratch serves every database it was grown for.
-      if (database != nullptr && hs_alloc_scratch(database, &engine->prototype_scratch_) != HS_SUCCESS) {
-        throw PackError("Hyperscan could not allocate scratch space");
-      }
+      allocate_scratch(*engine);
     }
     std::size_t size = 0;
     if (hs_database_size(engine->database_, &size) == HS_SUCCESS) {
@@ -413,6 +454,7 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
       }
     }
   }
+  join_names();  // when there is nothing to compile
   engine->stats_.compile_time =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
   // One scratch ready before the first scan, so the first answer pays no allocation.

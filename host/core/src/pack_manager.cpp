@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 namespace careguard {
@@ -222,6 +223,10 @@ void PackManager::rebuild(const Fingerprint& files) {
 }
 
 void PackManager::load() {
+  // The built-in base pack is parsed once per process, at the first load: on the second core,
+  // while this thread lists, reads and verifies the org packs. Should it fail there, the call in
+  // rebuild() parses it again and throws as it always did.
+  auto base = std::async(std::launch::async | std::launch::deferred, [] { (void)builtin_base_pack(); });
   const std::lock_guard lock(rebuild_mutex_);
   last_fingerprint_ = fingerprint();
   rebuild(last_fingerprint_);
