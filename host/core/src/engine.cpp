@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cstring>
 #include <map>
@@ -154,6 +155,155 @@ struct Engine::Scratch {
   }
 };
 
+namespace {
+
+using WordLists = std::map<std::string, std::vector<std::string>, std::less<>>;
+using RuleList = std::vector<std::pair<const Rule*, const std::string*>>;  // rule, pack id
+
+/// What the rules of a build make besides the database: the phrase table, each phrase's rules,
+/// the compiled rules, and the phrase ids of each word list used so far.
+struct RuleTables {
+  PhraseMatcher phrases;
+  std::vector<std::vector<std::uint32_t>> phrase_rules;  // phrase id → rules whose `terms` hold it
+  std::vector<Engine::CompiledRule> rules;
+  std::map<std::string, std::vector<std::uint32_t>, std::less<>> list_phrases;
+};
+
+/// Adds rules[first...] (the disabled ones left out) to the tables, in order: a phrase's id is the
+/// order in which it is first added.
+void add_rules(RuleTables& tables, const RuleList& rules, std::size_t first, const WordLists& word_lists,
+               const std::set<std::string, std::less<>>& disabled,
+               const std::map<std::string, Severity, std::less<>>& forced, const Normalizer& normalizer) {
+  auto add_phrase = [&](const std::string& term, const std::string& rule_id) {
+    try {
+      const std::uint32_t id = tables.phrases.add(term);
+      if (tables.phrase_rules.size() <= id) {
+        tables.phrase_rules.resize(id + 1);
+      }
+      return id;
+    } catch (const std::invalid_argument& error) {
+      throw PackError(fmt::format("rule '{}': term '{}': {}", rule_id, term, error.what()));
+    }
+  };
+  // Many rules share a word list (the base pack's dozens of rules draw on a few thousand listed
+  // words): each list is normalised and added once, when first used, and its phrase ids reused.
+  auto phrase_ids = [&](const std::vector<std::string>& entries, const std::string& rule_id) {
+    std::vector<std::uint32_t> ids;
+    ids.reserve(entries.size());
+    for (const auto& entry : entries) {
+      if (!entry.starts_with('@')) {
+        ids.push_back(add_phrase(normalizer.normalize(entry), rule_id));
+        continue;
+      }
+      const std::string_view name = std::string_view(entry).substr(1);
+      auto listed = tables.list_phrases.find(name);
+      if (listed == tables.list_phrases.end()) {
+        const auto list = word_lists.find(name);
+        if (list == word_lists.end()) {
+          throw PackError(fmt::format("rule '{}': word list '{}' is not defined", rule_id, entry));
+        }
+        std::vector<std::uint32_t> list_ids;
+        list_ids.reserve(list->second.size());
+        for (const auto& word : list->second) {
+          list_ids.push_back(add_phrase(normalizer.normalize(word), rule_id));
+        }
+        listed = tables.list_phrases.emplace(std::string(name), std::move(list_ids)).first;
+      }
+      ids.insert(ids.end(), listed->second.begin(), listed->second.end());
+    }
+    return ids;
+  };
+  auto term_list = [&](const std::vector<std::string>& entries, const std::string& rule_id) {
+    std::vector<std::uint32_t> ids = phrase_ids(entries, rule_id);
+    // A list's ids are numbered as it is first added, so most context lists arrive in order.
+    if (!std::is_sorted(ids.begin(), ids.end())) {
+      std::sort(ids.begin(), ids.end());
+    }
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+  };
+  for (std::size_t i = first; i < rules.size(); ++i) {
+    const Rule& rule = *rules[i].first;
+    if (disabled.contains(rule.id)) {
+      continue;
+    }
+    Engine::CompiledRule compiled;
+    compiled.rule = scan_copy(rule);
+    if (!rule.validator.empty()) {
+      compiled.validator = validators::find(rule.validator);
+    }
+    if (const auto it = forced.find(rule.id); it != forced.end()) {
+      compiled.forced_severity = it->second;
+    }
+    if (rule.context) {
+      compiled.require_terms = term_list(rule.context->require, rule.id);
+      if (rule.context->raise) {
+        compiled.raise_terms = term_list(rule.context->raise->terms, rule.id);
+      }
+      if (rule.context->lower) {
+        compiled.lower_terms = term_list(rule.context->lower->terms, rule.id);
+      }
+    }
+    for (const auto& allowed : rule.allow) {
+      compiled.allow.push_back(normalizer.normalize(allowed));
+    }
+    std::sort(compiled.allow.begin(), compiled.allow.end());
+    const auto rule_number = static_cast<std::uint32_t>(tables.rules.size());
+    for (const auto phrase : phrase_ids(rule.terms, rule.id)) {
+      auto& owners = tables.phrase_rules[phrase];
+      if (std::find(owners.begin(), owners.end(), rule_number) == owners.end()) {
+        owners.push_back(rule_number);
+      }
+    }
+    tables.rules.push_back(std::move(compiled));
+  }
+}
+
+/// The built-in base pack's tables alone, made once per process.
+const RuleTables& builtin_tables() {
+  static const RuleTables tables = [] {
+    const Pack& base = builtin_base_pack();
+    RuleList rules;
+    for (const auto& rule : base.rules) {
+      rules.emplace_back(&rule, &base.id);
+    }
+    const WordLists word_lists(base.word_lists.begin(), base.word_lists.end());
+    const Normalizer normalizer;
+    RuleTables built;
+    add_rules(built, rules, 0, word_lists, {}, {}, normalizer);
+    return built;
+  }();
+  return tables;
+}
+
+/// Set once builtin_tables() is made, so a build never waits for it.
+std::atomic<const RuleTables*> ready_builtin_tables{nullptr};
+
+/// The built-in tables, when they are ready and these packs would make the same: the base pack
+/// first, no rule of it disabled or given another severity, and none of its word lists extended.
+const RuleTables* builtin_tables_for(const std::vector<const Pack*>& packs,
+                                     const std::set<std::string, std::less<>>& disabled,
+                                     const std::map<std::string, Severity, std::less<>>& forced) {
+  const RuleTables* tables = ready_builtin_tables.load(std::memory_order_acquire);
+  if (tables == nullptr || packs.empty() || packs.front() != &builtin_base_pack() || !disabled.empty() ||
+      !forced.empty()) {
+    return nullptr;
+  }
+  const Pack& base = *packs.front();
+  for (std::size_t p = 1; p < packs.size(); ++p) {
+    for (const auto& [name, list] : packs[p]->word_lists) {
+      if (base.word_lists.contains(name)) {
+        return nullptr;
+      }
+    }
+  }
+  return tables;
+}
+
+}  // namespace
+
+void Engine::prepare_builtin_tables() { ready_builtin_tables.store(&builtin_tables(), std::memory_order_release); }
+
 nlohmann::json to_json(const Finding& finding) {
   return {{"rule", finding.rule},
           {"category", to_string(finding.category)},
@@ -224,8 +374,8 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
   };
 
   // Merge the packs: word lists extend, rules add, overrides change rules by id.
-  std::map<std::string, std::vector<std::string>, std::less<>> word_lists;
-  std::vector<std::pair<const Rule*, const std::string*>> rules;  // rule, pack id
+  WordLists word_lists;
+  RuleList rules;
   std::map<std::string, std::size_t, std::less<>> rule_index;
   for (const Pack* pointer : packs) {
     const Pack& pack = *pointer;
@@ -267,55 +417,6 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
     }
   }
   std::sort(engine->allowlist_.begin(), engine->allowlist_.end());
-
-  // Terms: each distinct normalised phrase gets one id, shared by every rule that uses it.
-  PhraseMatcher& phrases = engine->phrases_;
-  auto add_phrase = [&](const std::string& term, const std::string& rule_id) {
-    try {
-      const std::uint32_t id = phrases.add(term);
-      if (engine->phrase_rules_.size() <= id) {
-        engine->phrase_rules_.resize(id + 1);
-      }
-      return id;
-    } catch (const std::invalid_argument& error) {
-      throw PackError(fmt::format("rule '{}': term '{}': {}", rule_id, term, error.what()));
-    }
-  };
-  // Many rules share a word list (the base pack's dozens of rules draw on a few thousand listed
-  // words): each list is normalised and added once, when first used, and its phrase ids reused.
-  std::map<std::string, std::vector<std::uint32_t>, std::less<>> list_phrases;
-  auto phrase_ids = [&](const std::vector<std::string>& entries, const std::string& rule_id) {
-    std::vector<std::uint32_t> ids;
-    ids.reserve(entries.size());
-    for (const auto& entry : entries) {
-      if (!entry.starts_with('@')) {
-        ids.push_back(add_phrase(normalizer.normalize(entry), rule_id));
-        continue;
-      }
-      const std::string_view name = std::string_view(entry).substr(1);
-      auto listed = list_phrases.find(name);
-      if (listed == list_phrases.end()) {
-        const auto list = word_lists.find(name);
-        if (list == word_lists.end()) {
-          throw PackError(fmt::format("rule '{}': word list '{}' is not defined", rule_id, entry));
-        }
-        std::vector<std::uint32_t> list_ids;
-        list_ids.reserve(list->second.size());
-        for (const auto& word : list->second) {
-          list_ids.push_back(add_phrase(normalizer.normalize(word), rule_id));
-        }
-        listed = list_phrases.emplace(std::string(name), std::move(list_ids)).first;
-      }
-      ids.insert(ids.end(), listed->second.begin(), listed->second.end());
-    }
-    return ids;
-  };
-  auto term_list = [&](const std::vector<std::string>& entries, const std::string& rule_id) {
-    std::vector<std::uint32_t> ids = phrase_ids(entries, rule_id);
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    return ids;
-  };
 
   std::vector<std::string> expressions;
   std::vector<std::string> expression_origin;  // for error messages
@@ -373,41 +474,20 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
     });
   }
 
-  for (const auto& [rule_pointer, pack_id_pointer] : rules) {
-    const Rule& rule = *rule_pointer;
-    if (disabled.contains(rule.id)) {
-      continue;
-    }
-    CompiledRule compiled;
-    compiled.rule = scan_copy(rule);
-    if (!rule.validator.empty()) {
-      compiled.validator = validators::find(rule.validator);
-    }
-    if (const auto it = forced.find(rule.id); it != forced.end()) {
-      compiled.forced_severity = it->second;
-    }
-    if (rule.context) {
-      compiled.require_terms = term_list(rule.context->require, rule.id);
-      if (rule.context->raise) {
-        compiled.raise_terms = term_list(rule.context->raise->terms, rule.id);
-      }
-      if (rule.context->lower) {
-        compiled.lower_terms = term_list(rule.context->lower->terms, rule.id);
-      }
-    }
-    for (const auto& allowed : rule.allow) {
-      compiled.allow.push_back(normalizer.normalize(allowed));
-    }
-    std::sort(compiled.allow.begin(), compiled.allow.end());
-    const auto rule_number = static_cast<std::uint32_t>(engine->rules_.size());
-    for (const auto phrase : phrase_ids(rule.terms, rule.id)) {
-      auto& owners = engine->phrase_rules_[phrase];
-      if (std::find(owners.begin(), owners.end(), rule_number) == owners.end()) {
-        owners.push_back(rule_number);
-      }
-    }
-    engine->rules_.push_back(std::move(compiled));
+  // Rule and phrase tables. The built-in base pack's part of them is the same in every build
+  // that neither overrides its rules nor extends its word lists: when a copy made beforehand is
+  // ready (Engine::prepare_builtin_tables), it is taken and only the other packs' rules added.
+  RuleTables tables;
+  std::size_t first_rule = 0;
+  if (const RuleTables* builtin = builtin_tables_for(packs, disabled, forced)) {
+    tables = *builtin;
+    first_rule = packs.front()->rules.size();
   }
+  add_rules(tables, rules, first_rule, word_lists, disabled, forced, normalizer);
+  PhraseMatcher& phrases = engine->phrases_;
+  phrases = std::move(tables.phrases);
+  engine->phrase_rules_ = std::move(tables.phrase_rules);
+  engine->rules_ = std::move(tables.rules);
   engine->phrase_rules_.resize(phrases.size());
   engine->phrase_context_.resize(phrases.size());
   for (std::uint32_t r = 0; r < engine->rules_.size(); ++r) {

@@ -57,7 +57,12 @@ PackManager::PackManager(Config config) : config_(std::move(config)) {
   }
 }
 
-PackManager::~PackManager() { stop(); }
+PackManager::~PackManager() {
+  stop();
+  if (builtin_warm_.valid()) {
+    builtin_warm_.wait();
+  }
+}
 
 void PackManager::use_compile_helper(CompileHelper helper) {
   const std::lock_guard lock(rebuild_mutex_);
@@ -223,12 +228,17 @@ void PackManager::rebuild(const Fingerprint& files) {
 }
 
 void PackManager::load() {
-  // The built-in base pack is parsed once per process, at the first load: on the second core,
-  // while this thread lists, reads and verifies the org packs. Should it fail there, the call in
-  // rebuild() parses it again and throws as it always did.
-  auto base = std::async(std::launch::async | std::launch::deferred, [] { (void)builtin_base_pack(); });
   const std::lock_guard lock(rebuild_mutex_);
   last_fingerprint_ = fingerprint();
+  // With org packs to read and verify (the longest part of a start), the built-in base pack is
+  // parsed and its tables made meanwhile on the second core. Should that fail there, rebuild()
+  // parses it again and throws as it always did.
+  if (!last_fingerprint_.empty() && !builtin_warm_.valid()) {
+    builtin_warm_ = std::async(std::launch::async | std::launch::deferred, [] {
+      (void)builtin_base_pack();
+      Engine::prepare_builtin_tables();
+    });
+  }
   rebuild(last_fingerprint_);
 }
 

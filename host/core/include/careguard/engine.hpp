@@ -69,6 +69,11 @@ class Engine {
                                                            const DatabaseCache* cache = nullptr,
                                                            const CompileHelper* helper = nullptr);
 
+  /// Makes the built-in base pack's rule and phrase tables, once per process, for later builds
+  /// that layer packs on it to copy rather than make again. A start calls it on a second core
+  /// while it verifies the org packs; a build that finds them not ready yet makes its own.
+  static void prepare_builtin_tables();
+
   /// Checks and compiles the job's expressions: what the cache stores and load_cached reads.
   /// Throws PackError naming the pack, rule and pattern at fault. The compile helper's work.
   [[nodiscard]] static std::string compile_payload(const CompileJob& job);
