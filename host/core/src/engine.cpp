@@ -21,6 +21,7 @@
 #include <functional>
 #include <future>
 #include <thread>
+#include <utility>
 
 namespace careguard {
 
@@ -340,8 +341,35 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
   return build(pointers, cache);
 }
 
+std::shared_ptr<Engine> Engine::preload(const DatabaseCache& cache) {
+  const auto key = cache.last_key();
+  if (!key) {
+    return nullptr;
+  }
+  const auto file = cache.load(*key);
+  std::shared_ptr<Engine> engine(new Engine());
+  if (!file || !engine->load_cached(file->bytes(), true)) {
+    return nullptr;  // the build that wants it reports a damaged file, as it always has
+  }
+  engine->allocate_scratch();
+  engine->preloaded_key_ = *key;
+  return engine;
+}
+
+void Engine::allocate_scratch() {
+  if (hs_alloc_scratch(database_, &prototype_scratch_) != HS_SUCCESS) {
+    throw PackError("Hyperscan could not allocate scratch space");
+  }
+  for (auto* database : start_databases_) {
+    // One scratch serves every database it was grown for.
+    if (database != nullptr && hs_alloc_scratch(database, &prototype_scratch_) != HS_SUCCESS) {
+      throw PackError("Hyperscan could not allocate scratch space");
+    }
+  }
+}
+
 std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& packs, const DatabaseCache* cache,
-                                            const CompileHelper* helper) {
+                                            const CompileHelper* helper, std::shared_ptr<Engine> preloaded) {
   if (sodium_init() < 0) {
     throw PackError("libsodium could not start");
   }
@@ -442,22 +470,24 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
   }
   engine->content_hash_ = database_key(expressions, needs_exact_start);
   const std::string cache_key = cache != nullptr ? DatabaseCache::key_for(engine->content_hash_) : std::string();
-  auto allocate_scratch = [](Engine& built) {
-    if (hs_alloc_scratch(built.database_, &built.prototype_scratch_) != HS_SUCCESS) {
-      throw PackError("Hyperscan could not allocate scratch space");
-    }
-    for (auto* database : built.start_databases_) {
-      // One scratch serves every database it was grown for.
-      if (database != nullptr && hs_alloc_scratch(database, &built.prototype_scratch_) != HS_SUCCESS) {
-        throw PackError("Hyperscan could not allocate scratch space");
-      }
-    }
-  };
+  // A database preloaded for these very expressions is taken over as it is.
+  bool adopted = false;
+  if (preloaded != nullptr && !expressions.empty() && preloaded->preloaded_key_ == cache_key &&
+      preloaded->expression_width_.size() == expressions.size()) {
+    engine->database_ = std::exchange(preloaded->database_, nullptr);
+    engine->start_databases_ = std::move(preloaded->start_databases_);
+    engine->expression_width_ = std::move(preloaded->expression_width_);
+    engine->expression_exact_ = std::move(preloaded->expression_exact_);
+    engine->prototype_scratch_ = std::exchange(preloaded->prototype_scratch_, nullptr);
+    engine->from_cache_ = true;
+    adopted = true;
+  }
+  preloaded.reset();
   // Loading the cached database (megabytes copied into Hyperscan's memory, then a scratch sized
   // for it) touches only the expression tables, so it runs beside the rule and phrase tables.
   std::future<bool> cached;
-  if (cache != nullptr && !expressions.empty()) {
-    cached = std::async(std::launch::async | std::launch::deferred, [&engine, &cache_key, cache, &allocate_scratch] {
+  if (cache != nullptr && !expressions.empty() && !adopted) {
+    cached = std::async(std::launch::async | std::launch::deferred, [&engine, &cache_key, cache] {
       const auto file = cache->load(cache_key);
       if (!file) {
         return false;
@@ -469,7 +499,7 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
                      cache->path_for(cache_key).string());
         return false;
       }
-      allocate_scratch(*engine);
+      engine->allocate_scratch();
       return true;
     });
   }
@@ -504,7 +534,7 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
   engine->stats_.phrases = phrases.size();
 
   if (!expressions.empty()) {
-    const bool loaded = cached.valid() && cached.get();
+    const bool loaded = adopted || (cached.valid() && cached.get());
     join_names();
     if (!loaded && helper != nullptr) {
       // The child stores the database in the cache itself and sends it back, so the compiler's
@@ -515,14 +545,14 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
         throw CompileHelperError("the compiler process sent a database that does not load");
       }
       engine->from_cache_ = false;
-      allocate_scratch(*engine);
+      engine->allocate_scratch();
     } else if (!loaded) {
       engine->check_expressions(expressions, expression_origin, needs_exact_start);
       engine->compile(expressions, expression_origin);
       if (cache != nullptr) {
         (void)cache->store(cache_key, engine->cache_payload());
       }
-      allocate_scratch(*engine);
+      engine->allocate_scratch();
     }
     std::size_t size = 0;
     if (hs_database_size(engine->database_, &size) == HS_SUCCESS) {
@@ -702,7 +732,7 @@ std::string Engine::cache_payload() const {
   return out;
 }
 
-bool Engine::load_cached(std::string_view payload) {
+bool Engine::load_cached(std::string_view payload, bool any_count) {
   const std::string_view whole = payload;
   if (!payload.starts_with(kCacheMagic)) {
     return false;
@@ -710,9 +740,12 @@ bool Engine::load_cached(std::string_view payload) {
   payload.remove_prefix(kCacheMagic.size());
   std::uint32_t count = 0;
   std::uint32_t main_size = 0;
-  if (!read_u32(payload, count) || count != expression_width_.size() || !read_u32(payload, main_size) ||
-      main_size == 0) {
+  if (!read_u32(payload, count) || (!any_count && count != expression_width_.size()) ||
+      !read_u32(payload, main_size) || main_size == 0 || count > payload.size() / 8) {
     return false;
+  }
+  if (any_count) {
+    expression_exact_.assign(count, 0);
   }
   std::vector<std::uint32_t> widths(count);
   std::vector<std::uint32_t> sizes(count);

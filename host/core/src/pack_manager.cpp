@@ -62,6 +62,9 @@ PackManager::~PackManager() {
   if (builtin_warm_.valid()) {
     builtin_warm_.wait();
   }
+  if (preload_.valid()) {
+    preload_.wait();
+  }
 }
 
 void PackManager::use_compile_helper(CompileHelper helper) {
@@ -166,7 +169,15 @@ void PackManager::rebuild(const Fingerprint& files) {
         held.push_back(pack);
         in_force.push_back(path);
       }
-      engine = Engine::build(packs, cache(), helper);
+      std::shared_ptr<Engine> preloaded;
+      if (preload_.valid()) {
+        try {
+          preloaded = preload_.get();
+        } catch (const std::exception& error) {
+          spdlog::warn("database cache: loading ahead failed ({}); loading it now", error.what());
+        }
+      }
+      engine = Engine::build(packs, cache(), helper, std::move(preloaded));
     } catch (const PackError&) {
       packs.resize(1);
       held.clear();
@@ -219,6 +230,9 @@ void PackManager::rebuild(const Fingerprint& files) {
   for (std::size_t i = 0; i < in_force.size(); ++i) {
     last_good_[in_force[i]] = held[i];
   }
+  if (cache_ != nullptr && engine->stats().expressions > 0) {
+    cache_->remember(DatabaseCache::key_for(engine->content_hash()));
+  }
   auto state = std::make_shared<PackState>();
   state->engine = std::move(engine);
   state->problems = std::move(problems);
@@ -229,6 +243,12 @@ void PackManager::rebuild(const Fingerprint& files) {
 
 void PackManager::load() {
   const std::lock_guard lock(rebuild_mutex_);
+  // The database the last start used is loaded on another core while the packs are listed, read
+  // and verified; the build takes it over only if the packs still compile to it.
+  if (cache_ != nullptr && state_.load() == nullptr) {
+    preload_ = std::async(std::launch::async | std::launch::deferred,
+                          [cache = cache_.get()] { return Engine::preload(*cache); });
+  }
   last_fingerprint_ = fingerprint();
   // With org packs to read and verify (the longest part of a start), the built-in base pack is
   // parsed and its tables made meanwhile on the second core. Should that fail there, rebuild()

@@ -93,6 +93,8 @@ class PackManager {
   /// The built-in base pack parsed and its tables made on a second core at the first load; not
   /// waited for, so a start never waits on it (a build that finds it unfinished does the work).
   std::future<void> builtin_warm_;
+  /// The last start's database, loading while the first load reads the packs (Engine::preload).
+  std::future<std::shared_ptr<Engine>> preload_;
 
   std::mutex watch_mutex_;
   std::condition_variable watch_wake_;
