@@ -59,12 +59,15 @@ PackManager::PackManager(Config config) : config_(std::move(config)) {
 
 PackManager::~PackManager() {
   stop();
-  if (builtin_warm_.valid()) {
-    builtin_warm_.wait();
-  }
-  if (preload_.valid()) {
-    preload_.wait();
-  }
+  // Work still running on another thread is waited for; work that never started (no thread could
+  // be made for it) is not started now.
+  auto finish = [](auto& pending) {
+    if (pending.valid() && pending.wait_for(std::chrono::seconds(0)) != std::future_status::deferred) {
+      pending.wait();
+    }
+  };
+  finish(builtin_warm_);
+  finish(preload_);
 }
 
 void PackManager::use_compile_helper(CompileHelper helper) {
@@ -231,7 +234,13 @@ void PackManager::rebuild(const Fingerprint& files) {
     last_good_[in_force[i]] = held[i];
   }
   if (cache_ != nullptr && engine->stats().expressions > 0) {
-    cache_->remember(DatabaseCache::key_for(engine->content_hash()));
+    // Noted only when the database is in the cache to be loaded ahead (a full disk may have
+    // kept it out).
+    const std::string key = DatabaseCache::key_for(engine->content_hash());
+    std::error_code error;
+    if (std::filesystem::exists(cache_->path_for(key), error)) {
+      cache_->remember(key);
+    }
   }
   auto state = std::make_shared<PackState>();
   state->engine = std::move(engine);

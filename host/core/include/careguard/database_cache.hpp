@@ -54,7 +54,8 @@ class DatabaseCache {
   /// The key of the database the last start used (remember), so the next start can load it
   /// while it reads the packs; nullopt when none is noted or the note is not a key.
   [[nodiscard]] std::optional<std::string> last_key() const;
-  /// Notes the key the packs in force use (a small file, rewritten only when it changes).
+  /// Notes the key of the packs in force, whose database is in the cache (a small file,
+  /// rewritten only when it changes).
   void remember(std::string_view key) const;
 
   [[nodiscard]] std::filesystem::path path_for(std::string_view key) const;
