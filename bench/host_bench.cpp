@@ -9,12 +9,18 @@
 //   reaped children: on a first start, the compiler process the host starts).
 //
 //   careguard_bench_host HOST_BIN OUT.json [--quick]
+//
+// Cached starts only, to compare builds of the host in the same minute on a busy machine: each
+// round starts every binary once per pack set, in turn, so load changes hit them all alike.
+//
+//   careguard_bench_host --starts N HOST_BIN [HOST_BIN...]
 
 #include "bench_support.hpp"
 #include "careguard/signing.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -137,6 +143,12 @@ class Host {
   /// Closes stdin (the host exits at once) and returns the peak RSS in KiB of the largest process
   /// of its tree (itself or a reaped child).
   long finish() {
+    const rusage usage = finish_usage();
+    return usage.ru_maxrss;
+  }
+
+  /// The same, with the whole of the host's resource use (CPU time included).
+  rusage finish_usage() {
     if (in_ >= 0) {
       ::close(in_);
       in_ = -1;
@@ -148,7 +160,7 @@ class Host {
     if (::wait4(pid, &status, 0, &usage) != pid) {
       throw std::runtime_error("wait4 failed");
     }
-    return usage.ru_maxrss;
+    return usage;
   }
 
  private:
@@ -224,6 +236,7 @@ Setup make_setup(const fs::path& dir, const std::string& name, bool with_org_pac
 
 struct FirstAnswer {
   double micros = 0;
+  double cpu_ms = 0;       // user and system time of the host's whole life (a start and one scan)
   long own_peak_kib = 0;   // the host process
   long tree_peak_kib = 0;  // the largest of the host and its children
 };
@@ -236,7 +249,10 @@ FirstAnswer first_answer(const std::string& binary, const Setup& setup, const st
   FirstAnswer out;
   out.micros = micros(Clock::now() - host.started());
   out.own_peak_kib = host.own_peak_kib();
-  out.tree_peak_kib = host.finish();
+  const rusage usage = host.finish_usage();
+  out.tree_peak_kib = usage.ru_maxrss;
+  out.cpu_ms = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000.0 +
+               static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000.0;
   return out;
 }
 
@@ -304,6 +320,53 @@ json measure(const std::string& binary, const Setup& setup, bool quick) {
   return out;
 }
 
+int compare_starts(int rounds, const std::vector<std::string>& binaries) {
+  std::string pattern = (fs::temp_directory_path() / "careguard-host-starts-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed");
+  }
+  const fs::path dir = pattern;
+  const std::string one_kb = post_of(1024);
+  try {
+    // One folder per binary and pack set: builds may differ in what they cache.
+    std::vector<std::vector<Setup>> setups(binaries.size());
+    for (std::size_t b = 0; b < binaries.size(); ++b) {
+      for (const bool with_org : {false, true}) {
+        setups[b].push_back(make_setup(dir, std::to_string(b) + (with_org ? "-full" : "-base"), with_org));
+        (void)first_answer(binaries[b], setups[b].back(), one_kb);  // fills the cache
+      }
+    }
+    std::vector<std::vector<std::vector<double>>> times(binaries.size(), std::vector<std::vector<double>>(2));
+    // CPU time says how much work a start is even when the machine is too busy for wall times.
+    std::vector<std::vector<std::vector<double>>> cpu(binaries.size(), std::vector<std::vector<double>>(2));
+    std::vector<std::vector<long>> peak(binaries.size(), std::vector<long>(2, 0));
+    for (int round = 0; round < rounds; ++round) {
+      for (std::size_t s = 0; s < 2; ++s) {
+        for (std::size_t b = 0; b < binaries.size(); ++b) {
+          const FirstAnswer run = first_answer(binaries[b], setups[b][s], one_kb);
+          times[b][s].push_back(run.micros / 1000.0);
+          cpu[b][s].push_back(run.cpu_ms);
+          peak[b][s] = std::max(peak[b][s], run.own_peak_kib);
+        }
+      }
+    }
+    for (std::size_t b = 0; b < binaries.size(); ++b) {
+      for (std::size_t s = 0; s < 2; ++s) {
+        auto& samples = times[b][s];
+        std::cout << binaries[b] << ' ' << (s == 0 ? "base" : "full") << ": cached start p50 "
+                  << percentile(samples, 0.5) << " ms, p90 " << percentile(samples, 0.9) << " ms, min "
+                  << samples.front() << " ms; CPU p50 " << percentile(cpu[b][s], 0.5) << " ms; peak RSS "
+                  << static_cast<double>(peak[b][s]) / 1024.0 << " MiB (" << samples.size() << ")\n";
+      }
+    }
+  } catch (...) {
+    fs::remove_all(dir);
+    throw;
+  }
+  fs::remove_all(dir);
+  return 0;
+}
+
 int run(const std::string& binary, const fs::path& out_path, bool quick) {
   std::string pattern = (fs::temp_directory_path() / "careguard-host-bench-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
@@ -331,10 +394,14 @@ int run(const std::string& binary, const fs::path& out_path, bool quick) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: careguard_bench_host HOST_BIN OUT.json [--quick]\n";
+    std::cerr << "usage: careguard_bench_host HOST_BIN OUT.json [--quick]\n"
+                 "       careguard_bench_host --starts N HOST_BIN [HOST_BIN...]\n";
     return 2;
   }
   try {
+    if (std::string(argv[1]) == "--starts") {
+      return careguard::bench::compare_starts(std::atoi(argv[2]), std::vector<std::string>(argv + 3, argv + argc));
+    }
     return careguard::bench::run(argv[1], argv[2], argc > 3 && std::string(argv[3]) == "--quick");
   } catch (const std::exception& error) {
     std::cerr << "careguard_bench_host: " << error.what() << '\n';

@@ -139,6 +139,69 @@ TEST_F(DatabaseCacheTest, UnwritableDirectoryReturnsFalse) {
   EXPECT_FALSE(cache.load(key_).has_value());
 }
 
+TEST_F(DatabaseCacheTest, TheLastStartsKeyIsNotedAndReadBack) {
+  const DatabaseCache cache(dir_);
+  EXPECT_FALSE(cache.last_key().has_value());
+  cache.remember(key_);
+  EXPECT_EQ(cache.last_key(), key_);
+  const auto other = DatabaseCache::key_for("other content");
+  cache.remember(other);
+  EXPECT_EQ(cache.last_key(), other);
+  cache.remember("not a key");  // ignored
+  EXPECT_EQ(cache.last_key(), other);
+  // A note that is not exactly one key is no note.
+  for (const auto& text : {other + "0", other.substr(1), std::string(64, 'Z'), std::string()}) {
+    write_file(dir_ / "last-start.key", text);
+    EXPECT_FALSE(cache.last_key().has_value()) << text;
+  }
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir_)) {
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1U);  // no temporary left behind
+}
+
+TEST(EngineCache, APreloadedDatabaseIsTakenOverOnlyByThePacksItWasMadeFor) {
+  const TempDir dir("careguard-cache-test");
+  const DatabaseCache cache(dir.path());
+  EXPECT_EQ(careguard::Engine::preload(cache), nullptr);  // nothing noted yet
+  const std::vector<const careguard::Pack*> base{&careguard::builtin_base_pack()};
+  const auto compiled = careguard::Engine::build(base, &cache);
+  cache.remember(DatabaseCache::key_for(compiled->content_hash()));
+
+  auto preloaded = careguard::Engine::preload(cache);
+  ASSERT_NE(preloaded, nullptr);
+  const auto adopted = careguard::Engine::build(base, &cache, nullptr, std::move(preloaded));
+  EXPECT_TRUE(adopted->loaded_from_cache());
+  EXPECT_EQ(adopted->stats().database_bytes, compiled->stats().database_bytes);
+  for (const std::string text : {"NHS no 943 476 5919", "my client Mrs K lives at SW1A 1AA, call 07700 900123",
+                                 "card 4111 1111 1111 1111 sort code 12-34-56 account 31926819"}) {
+    EXPECT_EQ(adopted->scan(text).findings, compiled->scan(text).findings) << text;
+  }
+
+  // Packs that compile to another database leave the preload alone and get their own.
+  const careguard::Pack extra = careguard::parse_pack(
+      {{"id", "extra-test"},
+       {"version", "1.0.0"},
+       {"rules",
+        {{{"id", "extra.ward"}, {"category", "internal"}, {"severity", "warn"}, {"clause", "9.9"},
+          {"message", "A fictional test rule."}, {"patterns", {"\\bward \\d+\\b"}}}}}},
+      "test:extra");
+  const std::vector<const careguard::Pack*> with_extra{&careguard::builtin_base_pack(), &extra};
+  const auto other = careguard::Engine::build(with_extra, &cache, nullptr, careguard::Engine::preload(cache));
+  EXPECT_FALSE(other->loaded_from_cache());
+  EXPECT_EQ(other->stats().expressions, compiled->stats().expressions + 1);
+  EXPECT_FALSE(other->scan("she is on ward 12").findings.empty());
+  EXPECT_TRUE(compiled->scan("she is on ward 12").findings.empty());
+
+  // A damaged noted database does not preload; the build compiles afresh as before.
+  const auto key = DatabaseCache::key_for(compiled->content_hash());
+  std::string bytes = read_file(cache.path_for(key));
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x5a);
+  write_file(cache.path_for(key), bytes);
+  EXPECT_EQ(careguard::Engine::preload(cache), nullptr);
+}
+
 TEST(EngineCache, SecondBuildLoadsFromTheCacheAndScansIdentically) {
   const TempDir dir("careguard-cache-test");
   const DatabaseCache cache(dir.path());

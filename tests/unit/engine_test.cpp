@@ -454,6 +454,108 @@ TEST(EnginePacks, DuplicateRuleAcrossPacksAndUnknownWordList) {
   }
 }
 
+TEST(EnginePacks, AWordListSharedByRulesAndContextServesEachOfThem) {
+  // The list's phrases are added once and their ids shared: every rule drawing on it, as terms or
+  // as context, must still see every word, and a rule's own terms beside it.
+  json listed = {{"id", "t.listed"}, {"category", "internal"}, {"severity", "warn"}, {"clause", "9.9"},
+                 {"message", "A fictional test rule."}, {"terms", {"@pets"}}};
+  json with_more = listed;
+  with_more["id"] = "t.listed-and-own";
+  with_more["terms"] = {"@pets", "budgie", "Hamster"};
+  json near_pets = rule("t.near-pets", "\\bcage\\b");
+  near_pets["context"] = {{"require", {"@pets"}}};
+  const json pack = {{"id", "list-test"},
+                     {"version", "1.0.0"},
+                     {"kind", "base"},
+                     {"word_lists", {{"pets", {"Hamster", "guinea pig"}}}},
+                     {"rules", {listed, with_more, near_pets}}};
+  const auto engine = Engine::build({pack_of(pack)});
+  EXPECT_EQ(engine->stats().phrases, 3U);  // hamster, guinea pig, budgie
+  const auto result = engine->scan("the Guinea Pig's cage and a hamster");
+  EXPECT_EQ(of_rule(result, "t.listed").size(), 2U);
+  EXPECT_EQ(of_rule(result, "t.listed-and-own").size(), 2U);
+  EXPECT_EQ(of_rule(result, "t.near-pets").size(), 1U);
+  EXPECT_EQ(of_rule(engine->scan("a budgie in a cage"), "t.listed-and-own").size(), 1U);
+  EXPECT_TRUE(of_rule(engine->scan("a budgie in a cage"), "t.listed").empty());
+  EXPECT_TRUE(of_rule(engine->scan("a budgie in a cage"), "t.near-pets").empty());
+}
+
+/// Every finding of every example text of the base pack, as JSON, for comparing two engines.
+json findings_of_examples(const Engine& engine, const std::vector<std::string>& extra) {
+  json out = json::array();
+  auto add = [&](const std::string& text) {
+    for (const auto& finding : engine.scan(text).findings) {
+      out.push_back(careguard::to_json(finding));
+    }
+  };
+  for (const auto& rule : careguard::builtin_base_pack().rules) {
+    for (const auto& text : rule.examples_match) {
+      add(text);
+    }
+    for (const auto& text : rule.examples_no_match) {
+      add(text);
+    }
+  }
+  for (const auto& text : extra) {
+    add(text);
+  }
+  return out;
+}
+
+TEST(EnginePacks, BuiltinTablesMadeBeforehandGiveTheSameEngine) {
+  // An org rule drawing on a base word list and on its own, and context from a base list.
+  json org_terms = {{"id", "org.terms"}, {"category", "internal"}, {"severity", "warn"}, {"clause", "9.9"},
+                    {"message", "A fictional test rule."}, {"terms", {"@diagnoses", "@org-words", "Project Kestrelwing"}}};
+  json org_context = rule("org.context", "\\bward \\d+\\b");
+  org_context["context"] = {{"require", {"@care-docs", "@org-words"}}};
+  const json org = {{"id", "org-test"},
+                    {"version", "1.0.0"},
+                    {"word_lists", {{"org-words", {"Fernhollow", "rota board"}}}},
+                    {"rules", {org_terms, org_context}}};
+  const Pack org_pack = pack_of(org);
+  const std::vector<const Pack*> packs{&careguard::builtin_base_pack(), &org_pack};
+  const std::vector<std::string> extra = {"Project Kestrelwing starts on ward 12 at Fernhollow",
+                                          "the rota board for ward 7 says dementia", "Ward 3 care plan"};
+  const auto made_here = Engine::build(packs, shared_cache());
+  Engine::prepare_builtin_tables();
+  const auto copied = Engine::build(packs, shared_cache());
+  EXPECT_EQ(copied->stats().rules, made_here->stats().rules);
+  EXPECT_EQ(copied->stats().phrases, made_here->stats().phrases);
+  const json expected = findings_of_examples(*made_here, extra);
+  EXPECT_GT(expected.size(), 100U);
+  EXPECT_EQ(findings_of_examples(*copied, extra), expected);
+  EXPECT_FALSE(of_rule(copied->scan(extra[0]), "org.terms").empty());
+  EXPECT_FALSE(of_rule(copied->scan(extra[0]), "org.context").empty());
+
+  // A pack that extends a base word list, or overrides a base rule, changes the base pack's
+  // tables: such a build makes its own, and the extension reaches the base rules.
+  json extends = org;
+  extends["word_lists"]["diagnoses"] = {"kestrelwing syndrome"};
+  const Pack extends_pack = pack_of(extends);
+  const auto extended = Engine::build(std::vector<const Pack*>{&careguard::builtin_base_pack(), &extends_pack},
+                                      shared_cache());
+  EXPECT_EQ(extended->stats().phrases, made_here->stats().phrases + 1);
+  const auto base_rules_on = [&](const Engine& engine, std::string_view text) {
+    std::size_t count = 0;
+    for (const auto& finding : engine.scan(text).findings) {
+      count += finding.rule.starts_with("org.") ? 0U : 1U;
+    }
+    return count;
+  };
+  const std::string post = "Mrs Avery has kestrelwing syndrome";
+  EXPECT_GT(base_rules_on(*extended, post), base_rules_on(*copied, post));
+  // A rule of terms alone, so the database stays the one cached above.
+  const auto terms_only = std::find_if(careguard::builtin_base_pack().rules.begin(), careguard::builtin_base_pack().rules.end(),
+                                       [](const careguard::Rule& r) { return r.patterns.empty(); });
+  ASSERT_NE(terms_only, careguard::builtin_base_pack().rules.end());
+  json overrides = org;
+  overrides["overrides"] = {{{"rule", terms_only->id}, {"disabled", true}}};
+  const Pack overrides_pack = pack_of(overrides);
+  const auto overridden = Engine::build(std::vector<const Pack*>{&careguard::builtin_base_pack(), &overrides_pack},
+                                        shared_cache());
+  EXPECT_EQ(overridden->stats().rules, made_here->stats().rules - 1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Name lists: an org pack built with NameIndex::build_json over the real base pack's name rules.
 

@@ -381,6 +381,51 @@ TEST_F(NameIndexTest, BrokenBase64ListsAreRejected) {
   EXPECT_EQ(match(index, "doris baker").size(), 1U);
 }
 
+TEST_F(NameIndexTest, ListsLongerThanOneDecodingChunkMatchEveryPerson) {
+  // Lists are decoded a few kilobytes at a time straight into the table: every digest of a long
+  // list must land, whichever chunk it falls in.
+  std::vector<PersonName> people;
+  for (int i = 0; i < 700; ++i) {
+    people.push_back({"Avril", "Fictionalson" + std::to_string(i), ""});
+  }
+  const auto json = NameIndex::build_json(people, {}, normalizer_);
+  ASSERT_GT(json.at("service_users").get<std::string>().size(), 3U * 4096U);
+  NameIndex index;
+  index.add_from_json(json);
+  EXPECT_EQ(index.size(), decode_digests(json.at("service_users").get<std::string>()).size() +
+                              decode_digests(json.at("service_user_first_names").get<std::string>()).size());
+  for (int i = 0; i < 700; ++i) {
+    const auto found = match(index, "saw avril fictionalson" + std::to_string(i) + " today");
+    ASSERT_EQ(found.size(), 1U) << i;
+    EXPECT_FALSE(found[0].first_name_only) << i;
+  }
+  EXPECT_TRUE(match(index, "mrs fictionalson700").empty());
+}
+
+TEST_F(NameIndexTest, PaddingBeforeTheEndOfAListIsRejected) {
+  auto encode = [](const std::vector<unsigned char>& bytes) {
+    std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+    out.resize(out.size() - 1);
+    return out;
+  };
+  const std::string padded = encode(std::vector<unsigned char>(8, 0x5A));  // one digest: ends in '='
+  ASSERT_EQ(padded.back(), '=');
+  const std::string whole_chunk = encode(std::vector<unsigned char>(3072, 0xA5));  // 4,096 characters
+  ASSERT_EQ(whole_chunk.size(), 4096U);
+  auto json = NameIndex::build_json({doris_}, {}, normalizer_);
+  NameIndex index;
+  json["service_users"] = whole_chunk + padded;  // padding only at the end: 385 digests
+  index.add_from_json(json);
+  EXPECT_EQ(index.size(), 385U + decode_digests(json.at("service_user_first_names").get<std::string>()).size());
+  NameIndex refused;
+  json["service_users"] = padded + padded;
+  EXPECT_THROW(refused.add_from_json(json), std::invalid_argument);
+  json["service_users"] = padded + whole_chunk;
+  EXPECT_THROW(refused.add_from_json(json), std::invalid_argument);
+  EXPECT_TRUE(refused.empty());
+}
+
 TEST_F(NameIndexTest, EachBuildHasItsOwnKey) {
   const auto a = NameIndex::build_json({doris_}, {}, normalizer_);
   const auto b = NameIndex::build_json({doris_}, {}, normalizer_);

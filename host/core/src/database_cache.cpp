@@ -180,6 +180,55 @@ std::optional<CachedDatabase> DatabaseCache::load(std::string_view key) const {
   return file;
 }
 
+namespace {
+
+constexpr std::string_view kLastKeyFile = "last-start.key";
+
+}  // namespace
+
+std::optional<std::string> DatabaseCache::last_key() const {
+  std::ifstream in(directory_ / kLastKeyFile, std::ios::binary);
+  std::array<char, kKeyBytes + 1> buffer{};
+  in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+  if (in.gcount() != static_cast<std::streamsize>(kKeyBytes)) {
+    return std::nullopt;  // no note, or not exactly a key
+  }
+  std::string key(buffer.data(), kKeyBytes);
+  if (key.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return std::nullopt;
+  }
+  return key;
+}
+
+void DatabaseCache::remember(std::string_view key) const {
+  if (key.size() != kKeyBytes || last_key() == key) {
+    return;
+  }
+  // Written whole and renamed, like a database: a reader sees the old note or the new one.
+  std::error_code error;
+  std::filesystem::create_directories(directory_, error);
+  const auto path = directory_ / kLastKeyFile;
+#ifdef _WIN32
+  const auto temporary = std::filesystem::path(path.string() + ".tmp");
+#else
+  remove_abandoned_temporaries(path);
+  const auto temporary = std::filesystem::path(fmt::format("{}.{}.tmp", path.string(), getpid()));
+#endif
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(key.data(), static_cast<std::streamsize>(key.size()));
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(temporary, error);
+      return;
+    }
+  }
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    std::filesystem::remove(temporary, error);
+  }
+}
+
 bool DatabaseCache::store(std::string_view key, std::string_view database) const {
   std::error_code error;
   std::filesystem::create_directories(directory_, error);

@@ -13,12 +13,15 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cstring>
 #include <map>
 #include <set>
 #include <functional>
+#include <future>
 #include <thread>
+#include <utility>
 
 namespace careguard {
 
@@ -153,6 +156,155 @@ struct Engine::Scratch {
   }
 };
 
+namespace {
+
+using WordLists = std::map<std::string, std::vector<std::string>, std::less<>>;
+using RuleList = std::vector<std::pair<const Rule*, const std::string*>>;  // rule, pack id
+
+/// What the rules of a build make besides the database: the phrase table, each phrase's rules,
+/// the compiled rules, and the phrase ids of each word list used so far.
+struct RuleTables {
+  PhraseMatcher phrases;
+  std::vector<std::vector<std::uint32_t>> phrase_rules;  // phrase id → rules whose `terms` hold it
+  std::vector<Engine::CompiledRule> rules;
+  std::map<std::string, std::vector<std::uint32_t>, std::less<>> list_phrases;
+};
+
+/// Adds rules[first...] (the disabled ones left out) to the tables, in order: a phrase's id is the
+/// order in which it is first added.
+void add_rules(RuleTables& tables, const RuleList& rules, std::size_t first, const WordLists& word_lists,
+               const std::set<std::string, std::less<>>& disabled,
+               const std::map<std::string, Severity, std::less<>>& forced, const Normalizer& normalizer) {
+  auto add_phrase = [&](const std::string& term, const std::string& rule_id) {
+    try {
+      const std::uint32_t id = tables.phrases.add(term);
+      if (tables.phrase_rules.size() <= id) {
+        tables.phrase_rules.resize(id + 1);
+      }
+      return id;
+    } catch (const std::invalid_argument& error) {
+      throw PackError(fmt::format("rule '{}': term '{}': {}", rule_id, term, error.what()));
+    }
+  };
+  // Many rules share a word list (the base pack's dozens of rules draw on a few thousand listed
+  // words): each list is normalised and added once, when first used, and its phrase ids reused.
+  auto phrase_ids = [&](const std::vector<std::string>& entries, const std::string& rule_id) {
+    std::vector<std::uint32_t> ids;
+    ids.reserve(entries.size());
+    for (const auto& entry : entries) {
+      if (!entry.starts_with('@')) {
+        ids.push_back(add_phrase(normalizer.normalize(entry), rule_id));
+        continue;
+      }
+      const std::string_view name = std::string_view(entry).substr(1);
+      auto listed = tables.list_phrases.find(name);
+      if (listed == tables.list_phrases.end()) {
+        const auto list = word_lists.find(name);
+        if (list == word_lists.end()) {
+          throw PackError(fmt::format("rule '{}': word list '{}' is not defined", rule_id, entry));
+        }
+        std::vector<std::uint32_t> list_ids;
+        list_ids.reserve(list->second.size());
+        for (const auto& word : list->second) {
+          list_ids.push_back(add_phrase(normalizer.normalize(word), rule_id));
+        }
+        listed = tables.list_phrases.emplace(std::string(name), std::move(list_ids)).first;
+      }
+      ids.insert(ids.end(), listed->second.begin(), listed->second.end());
+    }
+    return ids;
+  };
+  auto term_list = [&](const std::vector<std::string>& entries, const std::string& rule_id) {
+    std::vector<std::uint32_t> ids = phrase_ids(entries, rule_id);
+    // A list's ids are numbered as it is first added, so most context lists arrive in order.
+    if (!std::is_sorted(ids.begin(), ids.end())) {
+      std::sort(ids.begin(), ids.end());
+    }
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+  };
+  for (std::size_t i = first; i < rules.size(); ++i) {
+    const Rule& rule = *rules[i].first;
+    if (disabled.contains(rule.id)) {
+      continue;
+    }
+    Engine::CompiledRule compiled;
+    compiled.rule = scan_copy(rule);
+    if (!rule.validator.empty()) {
+      compiled.validator = validators::find(rule.validator);
+    }
+    if (const auto it = forced.find(rule.id); it != forced.end()) {
+      compiled.forced_severity = it->second;
+    }
+    if (rule.context) {
+      compiled.require_terms = term_list(rule.context->require, rule.id);
+      if (rule.context->raise) {
+        compiled.raise_terms = term_list(rule.context->raise->terms, rule.id);
+      }
+      if (rule.context->lower) {
+        compiled.lower_terms = term_list(rule.context->lower->terms, rule.id);
+      }
+    }
+    for (const auto& allowed : rule.allow) {
+      compiled.allow.push_back(normalizer.normalize(allowed));
+    }
+    std::sort(compiled.allow.begin(), compiled.allow.end());
+    const auto rule_number = static_cast<std::uint32_t>(tables.rules.size());
+    for (const auto phrase : phrase_ids(rule.terms, rule.id)) {
+      auto& owners = tables.phrase_rules[phrase];
+      if (std::find(owners.begin(), owners.end(), rule_number) == owners.end()) {
+        owners.push_back(rule_number);
+      }
+    }
+    tables.rules.push_back(std::move(compiled));
+  }
+}
+
+/// The built-in base pack's tables alone, made once per process.
+const RuleTables& builtin_tables() {
+  static const RuleTables tables = [] {
+    const Pack& base = builtin_base_pack();
+    RuleList rules;
+    for (const auto& rule : base.rules) {
+      rules.emplace_back(&rule, &base.id);
+    }
+    const WordLists word_lists(base.word_lists.begin(), base.word_lists.end());
+    const Normalizer normalizer;
+    RuleTables built;
+    add_rules(built, rules, 0, word_lists, {}, {}, normalizer);
+    return built;
+  }();
+  return tables;
+}
+
+/// Set once builtin_tables() is made, so a build never waits for it.
+std::atomic<const RuleTables*> ready_builtin_tables{nullptr};
+
+/// The built-in tables, when they are ready and these packs would make the same: the base pack
+/// first, no rule of it disabled or given another severity, and none of its word lists extended.
+const RuleTables* builtin_tables_for(const std::vector<const Pack*>& packs,
+                                     const std::set<std::string, std::less<>>& disabled,
+                                     const std::map<std::string, Severity, std::less<>>& forced) {
+  const RuleTables* tables = ready_builtin_tables.load(std::memory_order_acquire);
+  if (tables == nullptr || packs.empty() || packs.front() != &builtin_base_pack() || !disabled.empty() ||
+      !forced.empty()) {
+    return nullptr;
+  }
+  const Pack& base = *packs.front();
+  for (std::size_t p = 1; p < packs.size(); ++p) {
+    for (const auto& [name, list] : packs[p]->word_lists) {
+      if (base.word_lists.contains(name)) {
+        return nullptr;
+      }
+    }
+  }
+  return tables;
+}
+
+}  // namespace
+
+void Engine::prepare_builtin_tables() { ready_builtin_tables.store(&builtin_tables(), std::memory_order_release); }
+
 nlohmann::json to_json(const Finding& finding) {
   return {{"rule", finding.rule},
           {"category", to_string(finding.category)},
@@ -189,8 +341,35 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<Pack>& packs, cons
   return build(pointers, cache);
 }
 
+std::shared_ptr<Engine> Engine::preload(const DatabaseCache& cache) {
+  const auto key = cache.last_key();
+  if (!key) {
+    return nullptr;
+  }
+  const auto file = cache.load(*key);
+  std::shared_ptr<Engine> engine(new Engine());
+  if (!file || !engine->load_cached(file->bytes(), true)) {
+    return nullptr;  // the build that wants it reports a damaged file, as it always has
+  }
+  engine->allocate_scratch();
+  engine->preloaded_key_ = *key;
+  return engine;
+}
+
+void Engine::allocate_scratch() {
+  if (hs_alloc_scratch(database_, &prototype_scratch_) != HS_SUCCESS) {
+    throw PackError("Hyperscan could not allocate scratch space");
+  }
+  for (auto* database : start_databases_) {
+    // One scratch serves every database it was grown for.
+    if (database != nullptr && hs_alloc_scratch(database, &prototype_scratch_) != HS_SUCCESS) {
+      throw PackError("Hyperscan could not allocate scratch space");
+    }
+  }
+}
+
 std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& packs, const DatabaseCache* cache,
-                                            const CompileHelper* helper) {
+                                            const CompileHelper* helper, std::shared_ptr<Engine> preloaded) {
   if (sodium_init() < 0) {
     throw PackError("libsodium could not start");
   }
@@ -198,9 +377,33 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
   std::shared_ptr<Engine> engine(new Engine());
   const Normalizer& normalizer = engine->normalizer_;
 
+  // An org pack's name table (base64 of tens of thousands of digests, decoded and hashed into a
+  // table of megabytes) needs nothing else of the build: it is made on the second core while this
+  // thread builds the rules and phrases and loads the database, and joined before anything that
+  // could compile, so a bad name list still fails the build first.
+  std::future<NameIndex> names;
+  if (std::any_of(packs.begin(), packs.end(), [](const Pack* pack) { return !pack->names.empty(); })) {
+    names = std::async(std::launch::async | std::launch::deferred, [&packs] {
+      NameIndex index;
+      for (const Pack* pack : packs) {
+        try {
+          index.add_from_json(pack->names);
+        } catch (const std::invalid_argument& error) {
+          throw PackError(fmt::format("{}: {}", pack->source, error.what()));
+        }
+      }
+      return index;
+    });
+  }
+  auto join_names = [&] {
+    if (names.valid()) {
+      engine->names_ = names.get();
+    }
+  };
+
   // Merge the packs: word lists extend, rules add, overrides change rules by id.
-  std::map<std::string, std::vector<std::string>, std::less<>> word_lists;
-  std::vector<std::pair<const Rule*, const std::string*>> rules;  // rule, pack id
+  WordLists word_lists;
+  RuleList rules;
   std::map<std::string, std::size_t, std::less<>> rule_index;
   for (const Pack* pointer : packs) {
     const Pack& pack = *pointer;
@@ -218,11 +421,6 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
     }
     for (const auto& item : pack.allowlist) {
       engine->allowlist_.push_back(normalizer.normalize(item));
-    }
-    try {
-      engine->names_.add_from_json(pack.names);
-    } catch (const std::invalid_argument& error) {
-      throw PackError(fmt::format("{}: {}", pack.source, error.what()));
     }
     if (!pack.org.empty()) {
       engine->org_profile_ = pack.org;
@@ -248,106 +446,78 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
   }
   std::sort(engine->allowlist_.begin(), engine->allowlist_.end());
 
-  // Terms: each distinct normalised phrase gets one id, shared by every rule that uses it.
-  PhraseMatcher& phrases = engine->phrases_;
-  // Many rules share a word list: each list is normalised once, when first used.
-  std::map<std::string, std::vector<std::string>, std::less<>> normalised_lists;
-  auto expand = [&](const std::vector<std::string>& entries, const std::string& rule_id) {
-    std::vector<std::string> out;
-    for (const auto& entry : entries) {
-      if (entry.starts_with('@')) {
-        const std::string_view name = std::string_view(entry).substr(1);
-        auto normalised = normalised_lists.find(name);
-        if (normalised == normalised_lists.end()) {
-          const auto list = word_lists.find(name);
-          if (list == word_lists.end()) {
-            throw PackError(fmt::format("rule '{}': word list '{}' is not defined", rule_id, entry));
-          }
-          std::vector<std::string> words;
-          words.reserve(list->second.size());
-          for (const auto& word : list->second) {
-            words.push_back(normalizer.normalize(word));
-          }
-          normalised = normalised_lists.emplace(std::string(name), std::move(words)).first;
-        }
-        out.insert(out.end(), normalised->second.begin(), normalised->second.end());
-      } else {
-        out.push_back(normalizer.normalize(entry));
-      }
-    }
-    return out;
-  };
-  auto add_phrase = [&](const std::string& term, const std::string& rule_id) {
-    try {
-      const std::uint32_t id = phrases.add(term);
-      if (engine->phrase_rules_.size() <= id) {
-        engine->phrase_rules_.resize(id + 1);
-      }
-      return id;
-    } catch (const std::invalid_argument& error) {
-      throw PackError(fmt::format("rule '{}': term '{}': {}", rule_id, term, error.what()));
-    }
-  };
-  auto term_list = [&](const std::vector<std::string>& entries, const std::string& rule_id) {
-    std::vector<std::uint32_t> ids;
-    for (const auto& term : expand(entries, rule_id)) {
-      ids.push_back(add_phrase(term, rule_id));
-    }
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    return ids;
-  };
-
   std::vector<std::string> expressions;
   std::vector<std::string> expression_origin;  // for error messages
   std::vector<bool> needs_exact_start;
+  std::uint32_t rule_count = 0;
   for (const auto& [rule_pointer, pack_id_pointer] : rules) {
     const Rule& rule = *rule_pointer;
-    const std::string& pack_id = *pack_id_pointer;
     if (disabled.contains(rule.id)) {
       continue;
     }
-    CompiledRule compiled;
-    compiled.rule = scan_copy(rule);
-    if (!rule.validator.empty()) {
-      compiled.validator = validators::find(rule.validator);
-    }
-    if (const auto it = forced.find(rule.id); it != forced.end()) {
-      compiled.forced_severity = it->second;
-    }
-    if (rule.context) {
-      compiled.require_terms = term_list(rule.context->require, rule.id);
-      if (rule.context->raise) {
-        compiled.raise_terms = term_list(rule.context->raise->terms, rule.id);
-      }
-      if (rule.context->lower) {
-        compiled.lower_terms = term_list(rule.context->lower->terms, rule.id);
-      }
-    }
-    for (const auto& allowed : rule.allow) {
-      compiled.allow.push_back(normalizer.normalize(allowed));
-    }
-    std::sort(compiled.allow.begin(), compiled.allow.end());
-    const auto rule_number = static_cast<std::uint32_t>(engine->rules_.size());
+    const auto rule_number = rule_count++;
+    // A validator reads the exact span, so its patterns always keep start tracking.
+    const bool validated = !rule.validator.empty() && validators::find(rule.validator) != nullptr;
     for (std::size_t p = 0; p < rule.patterns.size(); ++p) {
-      const std::string origin = fmt::format("pack '{}' rule '{}' pattern {}", pack_id, rule.id, p + 1);
       // Checked (hs_expression_info) only when compiling: a cached database was checked before.
       expressions.push_back(rule.patterns[p]);
-      expression_origin.push_back(origin);
+      expression_origin.push_back(fmt::format("pack '{}' rule '{}' pattern {}", *pack_id_pointer, rule.id, p + 1));
       engine->expression_rule_.push_back(rule_number);
       engine->expression_width_.push_back(kMaxEstimatedSpan);
       engine->expression_exact_.push_back(0);
-      // A validator reads the exact span, so its patterns always keep start tracking.
-      needs_exact_start.push_back(compiled.validator != nullptr);
+      needs_exact_start.push_back(validated);
     }
-    for (const auto& term : expand(rule.terms, rule.id)) {
-      auto& owners = engine->phrase_rules_[add_phrase(term, rule.id)];
-      if (std::find(owners.begin(), owners.end(), rule_number) == owners.end()) {
-        owners.push_back(rule_number);
-      }
-    }
-    engine->rules_.push_back(std::move(compiled));
   }
+  engine->content_hash_ = database_key(expressions, needs_exact_start);
+  const std::string cache_key = cache != nullptr ? DatabaseCache::key_for(engine->content_hash_) : std::string();
+  // A database preloaded for these very expressions is taken over as it is.
+  bool adopted = false;
+  if (preloaded != nullptr && !expressions.empty() && preloaded->preloaded_key_ == cache_key &&
+      preloaded->expression_width_.size() == expressions.size()) {
+    engine->database_ = std::exchange(preloaded->database_, nullptr);
+    engine->start_databases_ = std::move(preloaded->start_databases_);
+    engine->expression_width_ = std::move(preloaded->expression_width_);
+    engine->expression_exact_ = std::move(preloaded->expression_exact_);
+    engine->prototype_scratch_ = std::exchange(preloaded->prototype_scratch_, nullptr);
+    engine->from_cache_ = true;
+    adopted = true;
+  }
+  preloaded.reset();
+  // Loading the cached database (megabytes copied into Hyperscan's memory, then a scratch sized
+  // for it) touches only the expression tables, so it runs beside the rule and phrase tables.
+  std::future<bool> cached;
+  if (cache != nullptr && !expressions.empty() && !adopted) {
+    cached = std::async(std::launch::async | std::launch::deferred, [&engine, &cache_key, cache] {
+      const auto file = cache->load(cache_key);
+      if (!file) {
+        return false;
+      }
+      if (!engine->load_cached(file->bytes())) {
+        // Its table's digest or a database's CRC32C does not match: damaged on disk. The fresh
+        // compile replaces it.
+        spdlog::warn("database cache: {} is damaged (checksum does not match); compiling instead",
+                     cache->path_for(cache_key).string());
+        return false;
+      }
+      engine->allocate_scratch();
+      return true;
+    });
+  }
+
+  // Rule and phrase tables. The built-in base pack's part of them is the same in every build
+  // that neither overrides its rules nor extends its word lists: when a copy made beforehand is
+  // ready (Engine::prepare_builtin_tables), it is taken and only the other packs' rules added.
+  RuleTables tables;
+  std::size_t first_rule = 0;
+  if (const RuleTables* builtin = builtin_tables_for(packs, disabled, forced)) {
+    tables = *builtin;
+    first_rule = packs.front()->rules.size();
+  }
+  add_rules(tables, rules, first_rule, word_lists, disabled, forced, normalizer);
+  PhraseMatcher& phrases = engine->phrases_;
+  phrases = std::move(tables.phrases);
+  engine->phrase_rules_ = std::move(tables.phrase_rules);
+  engine->rules_ = std::move(tables.rules);
   engine->phrase_rules_.resize(phrases.size());
   engine->phrase_context_.resize(phrases.size());
   for (std::uint32_t r = 0; r < engine->rules_.size(); ++r) {
@@ -368,25 +538,13 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
       }
     }
   }
-  engine->content_hash_ = database_key(expressions, needs_exact_start);
   engine->stats_.rules = engine->rules_.size();
   engine->stats_.expressions = expressions.size();
   engine->stats_.phrases = phrases.size();
 
   if (!expressions.empty()) {
-    bool loaded = false;
-    const std::string cache_key = cache != nullptr ? DatabaseCache::key_for(engine->content_hash_) : std::string();
-    if (cache != nullptr) {
-      if (const auto cached = cache->load(cache_key)) {
-        loaded = engine->load_cached(cached->bytes());
-        if (!loaded) {
-          // Its table's digest or a database's CRC32C does not match: damaged on disk. The fresh
-          // compile below replaces it.
-          spdlog::warn("database cache: {} is damaged (checksum does not match); compiling instead",
-                       cache->path_for(cache_key).string());
-        }
-      }
-    }
+    const bool loaded = adopted || (cached.valid() && cached.get());
+    join_names();
     if (!loaded && helper != nullptr) {
       // The child stores the database in the cache itself and sends it back, so the compiler's
       // memory is never this process's.
@@ -396,21 +554,14 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
         throw CompileHelperError("the compiler process sent a database that does not load");
       }
       engine->from_cache_ = false;
+      engine->allocate_scratch();
     } else if (!loaded) {
       engine->check_expressions(expressions, expression_origin, needs_exact_start);
       engine->compile(expressions, expression_origin);
       if (cache != nullptr) {
         (void)cache->store(cache_key, engine->cache_payload());
       }
-    }
-    if (hs_alloc_scratch(engine->database_, &engine->prototype_scratch_) != HS_SUCCESS) {
-      throw PackError("Hyperscan could not allocate scratch space");
-    }
-    for (auto* database : engine->start_databases_) {
-      // One scratch serves every database it was grown for.
-      if (database != nullptr && hs_alloc_scratch(database, &engine->prototype_scratch_) != HS_SUCCESS) {
-        throw PackError("Hyperscan could not allocate scratch space");
-      }
+      engine->allocate_scratch();
     }
     std::size_t size = 0;
     if (hs_database_size(engine->database_, &size) == HS_SUCCESS) {
@@ -422,6 +573,7 @@ std::shared_ptr<const Engine> Engine::build(const std::vector<const Pack*>& pack
       }
     }
   }
+  join_names();  // when there is nothing to compile
   engine->stats_.compile_time =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
   // One scratch ready before the first scan, so the first answer pays no allocation.
@@ -589,7 +741,7 @@ std::string Engine::cache_payload() const {
   return out;
 }
 
-bool Engine::load_cached(std::string_view payload) {
+bool Engine::load_cached(std::string_view payload, bool any_count) {
   const std::string_view whole = payload;
   if (!payload.starts_with(kCacheMagic)) {
     return false;
@@ -597,9 +749,12 @@ bool Engine::load_cached(std::string_view payload) {
   payload.remove_prefix(kCacheMagic.size());
   std::uint32_t count = 0;
   std::uint32_t main_size = 0;
-  if (!read_u32(payload, count) || count != expression_width_.size() || !read_u32(payload, main_size) ||
-      main_size == 0) {
+  if (!read_u32(payload, count) || (!any_count && count != expression_width_.size()) ||
+      !read_u32(payload, main_size) || main_size == 0 || count > payload.size() / 8) {
     return false;
+  }
+  if (any_count) {
+    expression_exact_.assign(count, 0);
   }
   std::vector<std::uint32_t> widths(count);
   std::vector<std::uint32_t> sizes(count);

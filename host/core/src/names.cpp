@@ -63,6 +63,31 @@ NameKey parse_key(const nlohmann::json& names) {
   return key;
 }
 
+/// Base64 characters decoded per call: a multiple of 4 whose 3,072 bytes are whole digests, so
+/// a list of 10,000 people's forms is decoded through a small buffer straight into the table.
+constexpr std::size_t kBase64Chunk = 4096;
+
+/// How many digests a list says it holds, before decoding it: the table is sized once.
+std::size_t listed_digests(const nlohmann::json& names, const char* field, bool base64) {
+  const auto it = names.find(field);
+  if (it == names.end()) {
+    return 0;
+  }
+  if (!base64) {
+    return it->is_array() ? it->size() : 0;
+  }
+  if (!it->is_string()) {
+    return 0;
+  }
+  const auto& text = it->get_ref<const std::string&>();
+  std::size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
+    ++padding;
+  }
+  const std::size_t bytes = text.size() / 4 * 3;
+  return bytes >= padding ? (bytes - padding) / 8 : 0;
+}
+
 /// One list of digests: a base64 string of 8-byte big-endian digests ("siphash24-b64", what
 /// `careguard org build` writes: one JSON string, so a pack of 10,000 people parses in
 /// milliseconds) or an array of 16-hex-digit strings ("siphash24-16hex", the first format).
@@ -76,21 +101,26 @@ void read_hashes(const nlohmann::json& names, const char* field, bool base64, Ad
     if (!it->is_string()) {
       throw std::invalid_argument(fmt::format("names: '{}' must be a base64 string of 8-byte digests", field));
     }
-    const auto& text = it->get_ref<const std::string&>();
-    std::vector<unsigned char> bytes(text.size() / 4 * 3 + 3);
-    std::size_t length = 0;
-    const char* end = nullptr;
-    if (sodium_base642bin(bytes.data(), bytes.size(), text.data(), text.size(), nullptr, &length, &end,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        end != text.data() + text.size() || length % 8 != 0) {
-      throw std::invalid_argument(fmt::format("names: '{}' is not base64 of whole 8-byte digests", field));
-    }
-    for (std::size_t i = 0; i < length; i += 8) {
-      std::uint64_t value = 0;
-      for (std::size_t k = 0; k < 8; ++k) {
-        value = (value << 8U) | bytes[i + k];
+    const std::string_view text = it->get_ref<const std::string&>();
+    std::array<unsigned char, kBase64Chunk / 4 * 3> bytes{};
+    for (std::size_t at = 0; at < text.size(); at += kBase64Chunk) {
+      const std::string_view chunk = text.substr(at, kBase64Chunk);
+      const bool last = at + chunk.size() == text.size();
+      std::size_t length = 0;
+      const char* end = nullptr;
+      // Padding may only end the whole text: every chunk before the last decodes in full.
+      if (sodium_base642bin(bytes.data(), bytes.size(), chunk.data(), chunk.size(), nullptr, &length, &end,
+                            sodium_base64_VARIANT_ORIGINAL) != 0 ||
+          end != chunk.data() + chunk.size() || length % 8 != 0 || (!last && length != bytes.size())) {
+        throw std::invalid_argument(fmt::format("names: '{}' is not base64 of whole 8-byte digests", field));
       }
-      add(value);
+      for (std::size_t i = 0; i < length; i += 8) {
+        std::uint64_t value = 0;
+        for (std::size_t k = 0; k < 8; ++k) {
+          value = (value << 8U) | bytes[i + k];
+        }
+        add(value);
+      }
     }
     return;
   }
@@ -293,32 +323,38 @@ void NameIndex::add_from_json(const nlohmann::json& names) {
   }
   Keyed keyed;
   keyed.key = parse_key(names);
-  // Read into a list first: the table is sized once, at most half full.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> entries;
-  std::array<std::size_t, 4> per_list{};
   const std::array<std::pair<const char*, std::uint64_t>, 4> lists = {{
       {"service_users", kFull << 0U},
       {"colleagues", kFull << 1U},
       {"service_user_first_names", kFirstName << 0U},
       {"colleague_first_names", kFirstName << 1U},
   }};
-  for (std::size_t l = 0; l < lists.size(); ++l) {
-    const auto bits = lists[l].second;
-    read_hashes(names, lists[l].first, base64, [&](std::uint64_t digest) {
-      entries.emplace_back(digest, bits | ((bits & (kFirstName * 3U)) != 0 ? kFormStart : 0U));
-      ++per_list[l];
-    });
+  // The table is sized once from what the lists say they hold, at most half full, and each
+  // digest goes into it as it is decoded: no list of tens of thousands of entries in between.
+  std::size_t listed = kTitles.size();
+  for (const auto& [field, bits] : lists) {
+    listed += listed_digests(names, field, base64);
   }
-  keyed.count = entries.size();
-  keyed.gated = (per_list[0] == 0 || per_list[2] != 0) && (per_list[1] == 0 || per_list[3] != 0);
   std::size_t capacity = 64;
-  while (capacity < (entries.size() + kTitles.size()) * 2) {
+  while (capacity < listed * 2) {
     capacity *= 2;
   }
   keyed.slots.assign(capacity, 0);
-  for (const auto& [digest, bits] : entries) {
-    keyed.insert(digest, bits);
+  std::array<std::size_t, 4> per_list{};
+  for (std::size_t l = 0; l < lists.size(); ++l) {
+    const auto bits = lists[l].second;
+    const auto entry_bits = bits | ((bits & (kFirstName * 3U)) != 0 ? kFormStart : 0U);
+    read_hashes(names, lists[l].first, base64, [&](std::uint64_t digest) {
+      // Only a list whose length lied could overfill it; a full table would never end a probe.
+      if ((keyed.count + kTitles.size() + 1) * 2 > capacity) {
+        throw std::invalid_argument(fmt::format("names: '{}' holds more digests than its length says", lists[l].first));
+      }
+      keyed.insert(digest, entry_bits);
+      ++keyed.count;
+      ++per_list[l];
+    });
   }
+  keyed.gated = (per_list[0] == 0 || per_list[2] != 0) && (per_list[1] == 0 || per_list[3] != 0);
   for (const auto title : kTitles) {
     keyed.insert(keyed_name_hash(keyed.key, title), kFormStart);
   }

@@ -310,7 +310,22 @@ Pack parse_pack(const json& document, std::string source) {
 }
 
 Pack parse_pack_text(std::string_view json_text, std::string source) {
-  return parse_pack(parse_json_text(json_text, source), std::move(source));
+  json document = parse_json_text(json_text, source);
+  // An org pack's names object is most of its bytes (base64 digest lists): it is moved into the
+  // pack, not copied. parse_pack sees an empty object in its place, which it accepts as it would
+  // the real one.
+  json names;
+  if (document.is_object()) {
+    if (const auto it = document.find("names"); it != document.end() && it->is_object() && !it->empty()) {
+      names = std::move(*it);
+      *it = json::object();
+    }
+  }
+  Pack pack = parse_pack(document, std::move(source));
+  if (!names.is_null()) {
+    pack.names = std::move(names);
+  }
+  return pack;
 }
 
 Pack load_pack_directory(const std::filesystem::path& directory) {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 namespace careguard {
@@ -56,7 +57,18 @@ PackManager::PackManager(Config config) : config_(std::move(config)) {
   }
 }
 
-PackManager::~PackManager() { stop(); }
+PackManager::~PackManager() {
+  stop();
+  // Work still running on another thread is waited for; work that never started (no thread could
+  // be made for it) is not started now.
+  auto finish = [](auto& pending) {
+    if (pending.valid() && pending.wait_for(std::chrono::seconds(0)) != std::future_status::deferred) {
+      pending.wait();
+    }
+  };
+  finish(builtin_warm_);
+  finish(preload_);
+}
 
 void PackManager::use_compile_helper(CompileHelper helper) {
   const std::lock_guard lock(rebuild_mutex_);
@@ -160,7 +172,15 @@ void PackManager::rebuild(const Fingerprint& files) {
         held.push_back(pack);
         in_force.push_back(path);
       }
-      engine = Engine::build(packs, cache(), helper);
+      std::shared_ptr<Engine> preloaded;
+      if (preload_.valid()) {
+        try {
+          preloaded = preload_.get();
+        } catch (const std::exception& error) {
+          spdlog::warn("database cache: loading ahead failed ({}); loading it now", error.what());
+        }
+      }
+      engine = Engine::build(packs, cache(), helper, std::move(preloaded));
     } catch (const PackError&) {
       packs.resize(1);
       held.clear();
@@ -213,6 +233,15 @@ void PackManager::rebuild(const Fingerprint& files) {
   for (std::size_t i = 0; i < in_force.size(); ++i) {
     last_good_[in_force[i]] = held[i];
   }
+  if (cache_ != nullptr && engine->stats().expressions > 0) {
+    // Noted only when the database is in the cache to be loaded ahead (a full disk may have
+    // kept it out).
+    const std::string key = DatabaseCache::key_for(engine->content_hash());
+    std::error_code error;
+    if (std::filesystem::exists(cache_->path_for(key), error)) {
+      cache_->remember(key);
+    }
+  }
   auto state = std::make_shared<PackState>();
   state->engine = std::move(engine);
   state->problems = std::move(problems);
@@ -223,7 +252,22 @@ void PackManager::rebuild(const Fingerprint& files) {
 
 void PackManager::load() {
   const std::lock_guard lock(rebuild_mutex_);
+  // The database the last start used is loaded on another core while the packs are listed, read
+  // and verified; the build takes it over only if the packs still compile to it.
+  if (cache_ != nullptr && state_.load() == nullptr) {
+    preload_ = std::async(std::launch::async | std::launch::deferred,
+                          [cache = cache_.get()] { return Engine::preload(*cache); });
+  }
   last_fingerprint_ = fingerprint();
+  // With org packs to read and verify (the longest part of a start), the built-in base pack is
+  // parsed and its tables made meanwhile on the second core. Should that fail there, rebuild()
+  // parses it again and throws as it always did.
+  if (!last_fingerprint_.empty() && !builtin_warm_.valid()) {
+    builtin_warm_ = std::async(std::launch::async | std::launch::deferred, [] {
+      (void)builtin_base_pack();
+      Engine::prepare_builtin_tables();
+    });
+  }
   rebuild(last_fingerprint_);
 }
 

@@ -51,6 +51,13 @@ class DatabaseCache {
   /// cache is an optimisation and failing to write it never stops protection.
   bool store(std::string_view key, std::string_view database) const;
 
+  /// The key of the database the last start used (remember), so the next start can load it
+  /// while it reads the packs; nullopt when none is noted or the note is not a key.
+  [[nodiscard]] std::optional<std::string> last_key() const;
+  /// Notes the key of the packs in force, whose database is in the cache (a small file,
+  /// rewritten only when it changes).
+  void remember(std::string_view key) const;
+
   [[nodiscard]] std::filesystem::path path_for(std::string_view key) const;
   [[nodiscard]] const std::filesystem::path& directory() const noexcept { return directory_; }
 

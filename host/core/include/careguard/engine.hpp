@@ -68,7 +68,19 @@ class Engine {
   /// which throws CompileHelperError if the child fails.
   [[nodiscard]] static std::shared_ptr<const Engine> build(const std::vector<const Pack*>& packs,
                                                            const DatabaseCache* cache = nullptr,
-                                                           const CompileHelper* helper = nullptr);
+                                                           const CompileHelper* helper = nullptr,
+                                                           std::shared_ptr<Engine> preloaded = nullptr);
+
+  /// Loads the database the cache says the last start used (DatabaseCache::last_key), before the
+  /// packs are read: a start overlaps it with reading and verifying them. build() takes it over
+  /// when it is what the packs compile to and frees it otherwise. Null when there is none or it
+  /// does not load.
+  [[nodiscard]] static std::shared_ptr<Engine> preload(const DatabaseCache& cache);
+
+  /// Makes the built-in base pack's rule and phrase tables, once per process, for later builds
+  /// that layer packs on it to copy rather than make again. A start calls it on a second core
+  /// while it verifies the org packs; a build that finds them not ready yet makes its own.
+  static void prepare_builtin_tables();
 
   /// Checks and compiles the job's expressions: what the cache stores and load_cached reads.
   /// Throws PackError naming the pack, rule and pattern at fault. The compile helper's work.
@@ -107,7 +119,10 @@ class Engine {
                          const std::vector<bool>& needs_exact_start);
   void compile(const std::vector<std::string>& expressions, const std::vector<std::string>& origins);
   [[nodiscard]] std::string cache_payload() const;
-  bool load_cached(std::string_view payload);
+  /// With any_count, takes the number of expressions from the payload (a preload, before the
+  /// packs are known); otherwise it must match this engine's.
+  bool load_cached(std::string_view payload, bool any_count = false);
+  void allocate_scratch();
   std::unique_ptr<Scratch> acquire_scratch() const;
   void release_scratch(std::unique_ptr<Scratch> scratch) const;
   void resolve_starts(Scratch& s) const;
@@ -139,6 +154,7 @@ class Engine {
   std::vector<PackSummary> pack_summaries_;
   EngineStats stats_;
   bool from_cache_ = false;
+  std::string preloaded_key_;  // a preload's cache key
   nlohmann::json org_profile_ = nlohmann::json::object();
   nlohmann::json site_adapters_ = nlohmann::json::array();
   std::string content_hash_;

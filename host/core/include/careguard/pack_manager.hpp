@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -88,6 +89,12 @@ class PackManager {
   std::map<std::filesystem::path, std::shared_ptr<const Pack>> last_good_;  // per file: the last version that worked
   std::atomic<std::shared_ptr<const PackState>> state_;
   std::uint64_t reloads_ = 0;
+
+  /// The built-in base pack parsed and its tables made on a second core at the first load; not
+  /// waited for, so a start never waits on it (a build that finds it unfinished does the work).
+  std::future<void> builtin_warm_;
+  /// The last start's database, loading while the first load reads the packs (Engine::preload).
+  std::future<std::shared_ptr<Engine>> preload_;
 
   std::mutex watch_mutex_;
   std::condition_variable watch_wake_;
