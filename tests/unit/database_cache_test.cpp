@@ -80,6 +80,42 @@ TEST_F(DatabaseCacheTest, StoreThenLoadReturnsTheBytes) {
   EXPECT_EQ(loaded_or(cache, key_, "x"), "");
 }
 
+TEST_F(DatabaseCacheTest, StoringKeepsOnlyTheMostRecentlyUsedDatabases) {
+  const DatabaseCache cache(dir_);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 7; ++i) {
+    keys.push_back(DatabaseCache::key_for("fictional packs, version " + std::to_string(i)));
+  }
+  write_file(dir_ / "notes.txt", "not ours");  // never pruned: not a database file name
+  const auto age = [&](const std::string& key, int minutes) {
+    fs::last_write_time(cache.path_for(key), fs::file_time_type::clock::now() - std::chrono::minutes(minutes));
+  };
+  for (std::size_t i = 0; i < 4; ++i) {
+    ASSERT_TRUE(cache.store(keys[i], payload_));
+    age(keys[i], 100 - static_cast<int>(i));  // stored in turn, oldest first
+  }
+  // The oldest set is loaded again (a host still uses it): that makes it recent.
+  ASSERT_TRUE(cache.load(keys[0]).has_value());
+  ASSERT_TRUE(cache.store(keys[4], payload_));
+  const auto cached = [&](std::size_t i) { return fs::exists(cache.path_for(keys[i])); };
+  EXPECT_EQ(DatabaseCache::kKeptDatabases, 4U);
+  EXPECT_TRUE(cached(0)) << "used a moment ago";
+  EXPECT_FALSE(cached(1)) << "the least recently used";
+  EXPECT_TRUE(cached(2));
+  EXPECT_TRUE(cached(3));
+  EXPECT_TRUE(cached(4)) << "just stored";
+  ASSERT_TRUE(cache.store(keys[5], payload_));
+  ASSERT_TRUE(cache.store(keys[6], payload_));
+  int databases = 0;
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    databases += entry.path().extension() == ".hsdb" ? 1 : 0;
+  }
+  EXPECT_EQ(databases, 4);
+  EXPECT_TRUE(cached(6));
+  EXPECT_TRUE(fs::exists(dir_ / "notes.txt"));
+  EXPECT_EQ(loaded_or(cache, keys[6], ""), payload_);
+}
+
 TEST_F(DatabaseCacheTest, WrongKeyGivesNothing) {
   const DatabaseCache cache(dir_);
   ASSERT_TRUE(cache.store(key_, payload_));

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -177,7 +178,42 @@ std::optional<CachedDatabase> DatabaseCache::load(std::string_view key) const {
     return reject("truncated");
   }
   file.bytes_ = whole.substr(kHeaderBytes);
+  // Used now: pruning after a store keeps the databases hosts load, not those merely written last.
+  std::error_code ignored;
+  std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ignored);
   return file;
+}
+
+namespace {
+
+bool is_database_file_name(const std::string& name) {
+  constexpr std::size_t kHexDigits = 32;
+  return name.size() == kHexDigits + 5 && name.ends_with(".hsdb") &&
+         name.find_first_not_of("0123456789abcdef") == kHexDigits;
+}
+
+}  // namespace
+
+void DatabaseCache::prune(const std::filesystem::path& keep) const {
+  std::error_code error;
+  std::vector<std::pair<std::filesystem::file_time_type, std::filesystem::path>> files;
+  for (const auto& entry : std::filesystem::directory_iterator(directory_, error)) {
+    std::error_code about;
+    if (entry.path() == keep || !entry.is_regular_file(about) || !is_database_file_name(entry.path().filename().string())) {
+      continue;
+    }
+    const auto used = entry.last_write_time(about);
+    if (!about) {
+      files.emplace_back(used, entry.path());
+    }
+  }
+  if (files.size() < kKeptDatabases) {
+    return;
+  }
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t i = kKeptDatabases - 1; i < files.size(); ++i) {
+    std::filesystem::remove(files[i].second, error);
+  }
 }
 
 namespace {
@@ -262,6 +298,7 @@ bool DatabaseCache::store(std::string_view key, std::string_view database) const
     std::filesystem::remove(temporary, error);
     return false;
   }
+  prune(path);
   return true;
 }
 

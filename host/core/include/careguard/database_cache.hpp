@@ -48,8 +48,14 @@ class DatabaseCache {
   [[nodiscard]] std::optional<CachedDatabase> load(std::string_view key) const;
 
   /// Stores the bytes (temporary file, then rename). Returns false if the disk refused; the
-  /// cache is an optimisation and failing to write it never stops protection.
+  /// cache is an optimisation and failing to write it never stops protection. Then removes all
+  /// but the kKeptDatabases most recently used databases (a load marks a file used), so a laptop
+  /// whose packs change every week does not collect a database of several MB per change.
   bool store(std::string_view key, std::string_view database) const;
+
+  /// Databases a cache folder keeps: the packs in force, and a few earlier sets for hosts
+  /// (browsers) that have not reloaded yet or packs that are rolled back.
+  static constexpr std::size_t kKeptDatabases = 4;
 
   /// The key of the database the last start used (remember), so the next start can load it
   /// while it reads the packs; nullopt when none is noted or the note is not a key.
@@ -62,6 +68,8 @@ class DatabaseCache {
   [[nodiscard]] const std::filesystem::path& directory() const noexcept { return directory_; }
 
  private:
+  void prune(const std::filesystem::path& keep) const;
+
   std::filesystem::path directory_;
 };
 
