@@ -39,7 +39,7 @@ json patterns_json(const std::vector<PeerPattern>& patterns) {
 RuleSet engine_rules(const Engine& engine, const std::string& text) {
   RuleSet out;
   for (const auto& finding : engine.scan(text).findings) {
-    out.insert(finding.rule);
+    out.emplace(finding.rule);
   }
   return out;
 }
