@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <utility>
 
@@ -71,6 +72,35 @@ void remove_abandoned_temporaries(const std::filesystem::path& path) {
   }
 }
 #endif
+
+/// Writes the parts to a temporary file and renames it over `path`, so a reader sees the old file
+/// or the new one, never part of one. False when the disk refused; nothing is left behind.
+bool write_whole(const std::filesystem::path& path, std::initializer_list<std::string_view> parts) {
+  std::error_code error;
+#ifdef _WIN32
+  const auto temporary = std::filesystem::path(path.string() + ".tmp");
+#else
+  remove_abandoned_temporaries(path);
+  const auto temporary = std::filesystem::path(fmt::format("{}.{}.tmp", path.string(), getpid()));
+#endif
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    for (const auto part : parts) {
+      out.write(part.data(), static_cast<std::streamsize>(part.size()));
+    }
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(temporary, error);
+      return false;
+    }
+  }
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    std::filesystem::remove(temporary, error);
+    return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -243,26 +273,7 @@ void DatabaseCache::remember(std::string_view key) const {
   // Written whole and renamed, like a database: a reader sees the old note or the new one.
   std::error_code error;
   std::filesystem::create_directories(directory_, error);
-  const auto path = directory_ / kLastKeyFile;
-#ifdef _WIN32
-  const auto temporary = std::filesystem::path(path.string() + ".tmp");
-#else
-  remove_abandoned_temporaries(path);
-  const auto temporary = std::filesystem::path(fmt::format("{}.{}.tmp", path.string(), getpid()));
-#endif
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(key.data(), static_cast<std::streamsize>(key.size()));
-    out.flush();
-    if (!out) {
-      std::filesystem::remove(temporary, error);
-      return;
-    }
-  }
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::filesystem::remove(temporary, error);
-  }
+  (void)write_whole(directory_ / kLastKeyFile, {key});
 }
 
 bool DatabaseCache::store(std::string_view key, std::string_view database) const {
@@ -273,29 +284,10 @@ bool DatabaseCache::store(std::string_view key, std::string_view database) const
     return false;
   }
   const auto path = path_for(key);
-#ifdef _WIN32
-  const auto temporary = std::filesystem::path(path.string() + ".tmp");
-#else
-  remove_abandoned_temporaries(path);
-  const auto temporary = std::filesystem::path(fmt::format("{}.{}.tmp", path.string(), getpid()));
-#endif
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    const std::uint64_t length = database.size();
-    out.write(kMagic.data(), static_cast<std::streamsize>(kMagic.size()));
-    out.write(key.data(), static_cast<std::streamsize>(std::min(key.size(), kKeyBytes)));
-    out.write(reinterpret_cast<const char*>(&length), sizeof length);
-    out.write(database.data(), static_cast<std::streamsize>(database.size()));
-    out.flush();
-    if (!out) {
-      std::filesystem::remove(temporary, error);
-      spdlog::warn("database cache: cannot write {} (disk full?)", temporary.string());
-      return false;
-    }
-  }
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::filesystem::remove(temporary, error);
+  const std::uint64_t length = database.size();
+  if (!write_whole(path, {kMagic, key.substr(0, std::min(key.size(), kKeyBytes)),
+                          std::string_view(reinterpret_cast<const char*>(&length), sizeof length), database})) {
+    spdlog::warn("database cache: cannot write {} (disk full?)", path.string());
     return false;
   }
   prune(path);
